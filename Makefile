@@ -1,0 +1,46 @@
+# Two commands do everything: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app points_app
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint translations install clean bench
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d points_app/translations -f >/dev/null
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite: SQLite, then PostgreSQL (a throwaway server when none is given).
+test: install lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy points_app
+
+test-sqlite: install
+	$(BIN)/pytest -p no:cacheprovider
+
+test-postgres: install
+	.ci/with-postgres $(BIN)/pytest -p no:cacheprovider
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/points.db*

@@ -1,0 +1,1 @@
+"""Users, roles held at an area, sign-in."""

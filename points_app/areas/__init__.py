@@ -1,0 +1,1 @@
+"""Areas: the county > street > community > grid > microgrid tree."""

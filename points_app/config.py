@@ -1,0 +1,94 @@
+"""Configuration classes, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI: str | None = (
+        normalise_database_url(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else None
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 90
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    DEMO_MODE = False
+    TESTING = False
+    PAGE_SIZE = 30
+
+
+class DevConfig(Config):
+    """Local development on the embedded SQLite database."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = Config.SQLALCHEMY_DATABASE_URI or (
+        f"sqlite:///{INSTANCE_DIR / 'points.db'}"
+    )
+    DEMO_MODE = True
+
+
+class TestConfig(Config):
+    """The test suite: SQLite file per test unless TEST_DATABASE_URL names PostgreSQL."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    )
+    DEMO_MODE = True
+    BABEL_DEFAULT_LOCALE = "en"
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a secret key and a database URL."""
+
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise if the environment lacks what production needs."""
+        missing = [
+            name
+            for name, value in (
+                ("SECRET_KEY", os.environ.get("SECRET_KEY")),
+                ("DATABASE_URL", os.environ.get("DATABASE_URL")),
+            )
+            if not value
+        ]
+        if missing:
+            raise RuntimeError(
+                "ProductionConfig needs these environment variables: " + ", ".join(missing)
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}

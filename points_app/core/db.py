@@ -1,0 +1,101 @@
+"""Declarative base, column types and database engine set-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Store datetimes as UTC and always hand back aware datetimes."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use aware UTC datetimes")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Typed declarative base with a constraint naming convention for Alembic."""
+
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UTCDateTime()},
+    )
+
+
+def _sqlite_begin_mode(conn: Any) -> str:
+    """Pick BEGIN IMMEDIATE for units of work that write, DEFERRED for page reads."""
+    mode = conn.get_execution_options().get("sqlite_begin")
+    if mode:
+        return str(mode)
+    if has_request_context() and request.method in SAFE_METHODS:
+        return "DEFERRED"
+    return "IMMEDIATE"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Set up SQLite for many concurrent writers; PostgreSQL needs nothing here."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN is ours to issue.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(f"BEGIN {_sqlite_begin_mode(conn)}")
+
+
+def begin_write() -> None:
+    """Make the current session's transaction a writing one from its first statement.
+
+    On SQLite this means BEGIN IMMEDIATE, so a page that reads and then writes cannot
+    lose its snapshot to another writer; on PostgreSQL it changes nothing.
+    """
+    from points_app.extensions import db
+
+    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

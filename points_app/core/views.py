@@ -1,0 +1,46 @@
+"""Home page per role, language switch, health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from points_app.core.web import safe_next
+from points_app.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@login_required
+def home() -> Any:
+    roles = sorted({ra.role.value for ra in current_user.roles})
+    return render_template("core/home.html", roles=roles)
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str) -> Any:
+    response = redirect(safe_next(url_for("core.home")))
+    if code in ("zh", "en"):
+        response.set_cookie("lang", code, max_age=60 * 60 * 24 * 365, samesite="Lax")
+    return response
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    db.session.execute(text("SELECT 1"))
+    return jsonify({"status": "ok"})
+
+
+@bp.route("/hello")
+def hello() -> Any:
+    """A bare route, the baseline for throughput benchmarks."""
+    return "hello", 200, {"Content-Type": "text/plain"}
+
+
+@bp.app_context_processor
+def _request_helpers() -> dict[str, Any]:
+    return {"request_path": request.full_path.rstrip("?") if request else "/"}

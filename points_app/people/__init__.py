@@ -1,0 +1,1 @@
+"""Volunteers, organisations, households in need and their pairings."""
