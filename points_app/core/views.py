@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from points_app.core import qr
 from points_app.core.web import safe_next
 from points_app.extensions import db
 
@@ -27,6 +28,16 @@ def set_language(code: str) -> Any:
     if code in ("zh", "en"):
         response.set_cookie("lang", code, max_age=60 * 60 * 24 * 365, samesite="Lax")
     return response
+
+
+@bp.route("/q/<path:token>")
+def scan_landing(token: str) -> Any:
+    """Where every QR code of this app leads: verify it, then hand it to its feature."""
+    scanned = qr.verify(token)
+    handler = qr.landing_for(scanned.kind)
+    if handler is None:
+        abort(404)
+    return handler(scanned)
 
 
 @bp.route("/healthz")
