@@ -86,6 +86,7 @@ def _register_models() -> None:
     from points_app.accounts import models as _accounts  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
+    from points_app.ledger import models as _ledger  # noqa: F401
     from points_app.people import models as _people  # noqa: F401
 
 

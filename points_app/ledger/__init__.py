@@ -1,0 +1,1 @@
+"""The points ledger: accounts, append-only transfers, balances, verification."""
