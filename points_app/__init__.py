@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from points_app.config import CONFIGS, Config, ProductionConfig
 from points_app.core.db import configure_engine
 from points_app.core.errors import DomainError
+from points_app.core.web import install_id_converter
 from points_app.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -66,6 +67,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
 
     _register_models()
+    install_id_converter(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)

@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import Flask, abort, flash, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map
 
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
@@ -16,9 +17,26 @@ from points_app.extensions import db
 
 M = TypeVar("M")
 
+MAX_DB_ID = 2**31 - 1
+
+
+class DbIdConverter(IntegerConverter):
+    """`<int:...>` limited to what an integer primary key can hold, so a huge id is a 404."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_DB_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_id_converter(app: Flask) -> None:
+    """Make `<int:...>` in every route refuse ids beyond the database's integer range."""
+    app.url_map.converters["int"] = DbIdConverter
+
 
 def load_or_404(model: type[M], object_id: int, permission: Permission) -> M:
     """Load an object by id; 404 when it is missing or outside the user's areas."""
+    if not 0 < object_id <= MAX_DB_ID:
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None or not can(current_user, permission, obj.area):  # type: ignore[attr-defined]
         abort(404)
