@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from points_app.accounts.models import User
@@ -119,6 +119,7 @@ class Household(Model):
         CheckConstraint("members_count >= 1", name="members_positive"),
         CheckConstraint("card_version >= 1", name="card_version_positive"),
         CheckConstraint("length(head_name) > 0", name="head_name_not_empty"),
+        CheckConstraint("id_number IS NULL OR length(id_number) = 18", name="id_number_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +128,9 @@ class Household(Model):
     members_count: Mapped[int] = mapped_column(default=1)
     address: Mapped[str] = mapped_column(String(200))
     community_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    # The grid or microgrid inside the community where the household lives, when known;
+    # it lets a grid worker see the households of their own grid.
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     category: Mapped[HouseholdCategory] = mapped_column(
         Enum(HouseholdCategory, name="household_category", native_enum=False, length=20)
     )
@@ -136,14 +140,16 @@ class Household(Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    community: Mapped[Area] = relationship(lazy="joined")
+    community: Mapped[Area] = relationship(foreign_keys=[community_id], lazy="joined")
+    grid: Mapped[Area | None] = relationship(foreign_keys=[grid_id], lazy="joined")
     pairings: Mapped[list[Pairing]] = relationship(
         back_populates="household", order_by="Pairing.start_date.desc()"
     )
 
     @property
     def area(self) -> Area:
-        return self.community
+        """The narrowest known area: the grid or microgrid if set, else the community."""
+        return self.grid or self.community
 
     @property
     def masked_name(self) -> str:
@@ -171,6 +177,23 @@ class Pairing(Model):
             "(volunteer_id IS NULL) <> (organisation_id IS NULL)", name="exactly_one_partner"
         ),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        # At most one open-ended pairing of the same pair (the service also refuses overlaps).
+        Index(
+            "uq_pairings_open_volunteer",
+            "household_id",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL AND volunteer_id IS NOT NULL"),
+            postgresql_where=text("end_date IS NULL AND volunteer_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_pairings_open_organisation",
+            "household_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL AND organisation_id IS NOT NULL"),
+            postgresql_where=text("end_date IS NULL AND organisation_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
