@@ -1,0 +1,107 @@
+"""run_in_transaction retries the whole unit on serialization failures and deadlocks."""
+
+from __future__ import annotations
+
+import psycopg.errors
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from points_app.core.errors import DomainError
+from points_app.extensions import db
+from points_app.ledger import services
+from points_app.ledger.models import Account, AccountKind, Transfer, TransferKind
+
+
+def _failure(kind: type[Exception]) -> DBAPIError:
+    return OperationalError("COMMIT", None, kind("could not serialize access"))
+
+
+@pytest.mark.parametrize(
+    "error", [psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected]
+)
+def test_retried_unit_takes_effect_exactly_once(people, tree, error):
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    volunteer_id = services.account_for_volunteer(people["v1"]).id
+    db.session.commit()
+    calls, sleeps = [], []
+
+    def unit() -> int:
+        calls.append(1)
+        account = db.session.get(Account, volunteer_id)
+        assert account is not None
+        record = services.transfer(
+            debit=issuance, credit=account, amount=3, kind=TransferKind.earn, actor=None
+        )
+        if len(calls) <= 2:  # the database gives up on the first two attempts
+            raise _failure(error)
+        return record.id
+
+    transfer_id = services.run_in_transaction(unit, sleep=sleeps.append)
+    assert len(calls) == 3 and len(sleeps) == 2
+    assert all(0 < s < 1 for s in sleeps)
+    assert db.session.scalar(select(func.count(Transfer.id))) == 1
+    assert db.session.get(Transfer, transfer_id) is not None
+    assert services.balance_of(db.session.get(Account, volunteer_id)) == 3
+
+
+def test_gives_up_after_five_attempts(tree):
+    calls = []
+
+    def unit() -> None:
+        calls.append(1)
+        raise _failure(psycopg.errors.SerializationFailure)
+
+    with pytest.raises(OperationalError):
+        services.run_in_transaction(unit, sleep=lambda _s: None)
+    assert len(calls) == 5
+
+
+def test_other_errors_are_not_retried(tree):
+    calls = []
+
+    def unit() -> None:
+        calls.append(1)
+        raise IntegrityError("INSERT", None, psycopg.errors.UniqueViolation("dup"))
+
+    with pytest.raises(IntegrityError):
+        services.run_in_transaction(unit, sleep=lambda _s: None)
+    assert len(calls) == 1
+
+
+def test_domain_errors_roll_back_and_are_raised(people, tree):
+    volunteer = services.account_for_volunteer(people["v1"])
+    household = services.account_for_household(people["h1"])
+    db.session.commit()
+
+    def unit() -> Transfer:
+        return services.transfer(
+            debit=volunteer, credit=household, amount=1, kind=TransferKind.give, actor=None
+        )
+
+    with pytest.raises(DomainError):
+        services.run_in_transaction(unit)
+    assert db.session.scalar(select(func.count(Transfer.id))) == 0
+
+
+def test_idempotency_race_lost_at_insert_returns_the_winner(people, tree, monkeypatch):
+    """Two requests with one key both passed the look-up; the second insert hits the
+    unique key, its savepoint is undone and it answers with the first transfer."""
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    volunteer = services.account_for_volunteer(people["v1"])
+    kwargs = dict(
+        debit=issuance, credit=volunteer, amount=4, kind=TransferKind.issue,
+        actor=people["committee"], idempotency_key="race",
+    )  # fmt: skip
+    first = services.transfer(**kwargs)
+    db.session.commit()
+
+    real_find = services._find_by_key
+    misses = iter([None])
+    monkeypatch.setattr(services, "_find_by_key", lambda *a: next(misses, None) or real_find(*a))
+    again = services.transfer(**kwargs)
+    db.session.commit()
+    assert again.id == first.id
+    assert services.balance_of(volunteer) == 4
+    assert services.balance_of(issuance) == -4
+    assert db.session.scalar(select(func.count(Transfer.id))) == 1
