@@ -1,0 +1,700 @@
+"""Love supermarket pages: stores, stock, the counter, receipts, history, household cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from points_app.areas.models import Area, AreaLevel
+from points_app.core import qr
+from points_app.core.errors import DomainError
+from points_app.core.permissions import Permission, area_clause, can
+from points_app.core.web import load_or_404, page_number, require, unit_of_work
+from points_app.extensions import db
+from points_app.ledger import services as ledger
+from points_app.people.models import Household, Organisation
+from points_app.store import images, queries, services
+from points_app.store import verify as _verify  # noqa: F401  (registers the stock checks)
+from points_app.store.cards import card_url, qr_svg
+from points_app.store.forms import (
+    AdjustForm,
+    BasketForm,
+    ConfirmForm,
+    PhotoScanForm,
+    ProductForm,
+    ScanForm,
+    StockInForm,
+    StoreForm,
+    TransferForm,
+    VoidForm,
+)
+from points_app.store.models import (
+    Product,
+    ProductCategory,
+    ProductPhoto,
+    Redemption,
+    RedemptionStatus,
+    StockMoveKind,
+    Store,
+)
+
+bp = Blueprint("store", __name__, url_prefix="/store")
+
+CARDS_PER_SHEET_LIMIT = 2000
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _load_store(store_id: int, *permissions: Permission) -> Store:
+    """Load a store; 404 unless the user holds one of the permissions in its community."""
+    store = db.session.get(Store, store_id)
+    if store is None or not any(can(current_user, p, store.area) for p in permissions):
+        abort(404)
+    return store
+
+
+def _viewer_perms() -> tuple[Permission, Permission]:
+    return (Permission.redeem, Permission.manage_store)
+
+
+def _communities(permission: Permission) -> list[Area]:
+    return list(
+        db.session.scalars(
+            select(Area)
+            .where(
+                Area.level == AreaLevel.community, area_clause(Area.path, current_user, permission)
+            )
+            .order_by(Area.path)
+        )
+    )
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _today() -> dt.date:
+    return services.local_day(dt.datetime.now(dt.UTC))
+
+
+# --- stores -------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    if not any(can(current_user, p) for p in _viewer_perms()):
+        abort(403)
+    stores = queries.visible_stores(current_user)
+    return render_template("store/index.html", stores=stores)
+
+
+def _store_form(store: Store | None = None) -> StoreForm:
+    form = StoreForm(obj=store)
+    form.community_id.choices = [(a.id, a.name) for a in _communities(Permission.manage_store)]
+    if store is not None:
+        form.community_id.choices = [(store.community_id, store.community.name)]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_store() -> Any:
+    require(Permission.manage_store)
+    form = _store_form()
+    if form.validate_on_submit():
+        community = db.session.get(Area, form.community_id.data)
+        if community is None or not can(current_user, Permission.manage_store, community):
+            abort(403)
+        try:
+            with unit_of_work():
+                store = services.create_store(
+                    community=community, name=form.name.data or "", actor=current_user,
+                    opening_hours=form.opening_hours.data or "", address=form.address.data or "",
+                    monthly_points_limit=form.monthly_points_limit.data,
+                    monthly_visits_limit=form.monthly_visits_limit.data,
+                    monthly_product_limit=form.monthly_product_limit.data,
+                    void_days=form.void_days.data or 0,
+                )  # fmt: skip
+        except DomainError as error:
+            form.name.errors = [str(error.message)]
+        else:
+            flash(_("Store %(name)s opened.", name=store.name), "success")
+            return redirect(url_for("store.detail", store_id=store.id))
+    return render_template("store/store_form.html", form=form, store=None)
+
+
+@bp.route("/<int:store_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_store(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.manage_store)
+    form = _store_form(store)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.update_store(
+                    store, actor=current_user, name=form.name.data,
+                    opening_hours=form.opening_hours.data, address=form.address.data,
+                    monthly_points_limit=form.monthly_points_limit.data,
+                    monthly_visits_limit=form.monthly_visits_limit.data,
+                    monthly_product_limit=form.monthly_product_limit.data,
+                    void_days=form.void_days.data or 0, is_active=form.is_active.data,
+                )  # fmt: skip
+        except DomainError as error:
+            form.name.errors = [str(error.message)]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("store.detail", store_id=store.id))
+    return render_template("store/store_form.html", form=form, store=store)
+
+
+@bp.route("/<int:store_id>")
+@login_required
+def detail(store_id: int) -> Any:
+    store = _load_store(store_id, *_viewer_perms())
+    products = queries.store_products(store)
+    low = [p for p in products if p.is_active and p.is_low]
+    return render_template("store/detail.html", store=store, products=products, low=low)
+
+
+# --- products -----------------------------------------------------------------------
+
+
+def _save_photo(product: Product, form: ProductForm) -> None:
+    upload = form.photo.data
+    if upload and getattr(upload, "filename", ""):
+        data = images.prepare_photo(upload.read(images.MAX_UPLOAD_BYTES + 1))
+        services.set_product_photo(product, data, actor=current_user)
+
+
+def _show_product_error(form: ProductForm, error: DomainError) -> None:
+    target = form.photo if error.code in ("invalid_upload", "upload_too_large") else form.name
+    target.errors = [str(error.message)]
+
+
+@bp.route("/<int:store_id>/products/new", methods=["GET", "POST"])
+@login_required
+def new_product(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.manage_store)
+    form = ProductForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                product = services.create_product(
+                    store, name=form.name.data or "", category=ProductCategory(form.category.data),
+                    unit=form.unit.data or "", points_price=form.points_price.data or 0,
+                    low_stock_at=form.low_stock_at.data or 0, actor=current_user,
+                )  # fmt: skip
+                _save_photo(product, form)
+        except DomainError as error:
+            _show_product_error(form, error)
+        else:
+            flash(_("%(name)s added. Now record its stock.", name=product.name), "success")
+            return redirect(url_for("store.stock_in", store_id=store.id, product=product.id))
+    return render_template("store/product_form.html", form=form, store=store, product=None)
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_product(product_id: int) -> Any:
+    product = load_or_404(Product, product_id, Permission.manage_store)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                services.update_product(
+                    product, actor=current_user, name=form.name.data,
+                    category=ProductCategory(form.category.data), unit=form.unit.data,
+                    points_price=form.points_price.data, low_stock_at=form.low_stock_at.data,
+                    is_active=form.is_active.data,
+                )  # fmt: skip
+                _save_photo(product, form)
+        except DomainError as error:
+            _show_product_error(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("store.detail", store_id=product.store_id))
+    return render_template(
+        "store/product_form.html", form=form, store=product.store, product=product
+    )
+
+
+@bp.route("/products/<int:product_id>/photo")
+@login_required
+def product_photo(product_id: int) -> Any:
+    product = db.session.get(Product, product_id)
+    if product is None or not any(can(current_user, p, product.area) for p in _viewer_perms()):
+        abort(404)
+    photo = db.session.get(ProductPhoto, product_id)
+    if photo is None:
+        abort(404)
+    response = Response(photo.data, mimetype=photo.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.route("/products/<int:product_id>/moves")
+@login_required
+def product_moves(product_id: int) -> Any:
+    product = db.session.get(Product, product_id)
+    if product is None or not any(can(current_user, p, product.area) for p in _viewer_perms()):
+        abort(404)
+    page = page_number()
+    moves, has_next = queries.product_moves(
+        product, page=page, per_page=current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "store/moves.html", product=product, moves=moves, page=page, has_next=has_next
+    )
+
+
+# --- stock --------------------------------------------------------------------------
+
+
+def _product_choices(store: Store) -> list[tuple[int, str]]:
+    return [(p.id, f"{p.name} ({p.stock} {p.unit})") for p in queries.store_products(store)]
+
+
+def _store_product(store: Store, product_id: int | None) -> Product:
+    product = db.session.get(Product, product_id) if product_id else None
+    if product is None or product.store_id != store.id:
+        abort(404)
+    return product
+
+
+@bp.route("/<int:store_id>/stock-in", methods=["GET", "POST"])
+@login_required
+def stock_in(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.manage_store)
+    form = StockInForm()
+    form.product_id.choices = _product_choices(store)
+    orgs = db.session.scalars(
+        select(Organisation).join(Area, Area.id == Organisation.area_id)
+        .where(
+            Area.id.in_(store.community.ancestor_ids())
+            | Area.path.startswith(store.community.path, autoescape=True)
+        )
+        .order_by(Organisation.name)
+    ).all()  # fmt: skip
+    form.donor_id.choices = [(0, _("— choose —"))] + [(o.id, o.name) for o in orgs]
+    if request.method == "GET" and request.args.get("product", "").isdigit():
+        form.product_id.data = int(request.args["product"])
+    if form.validate_on_submit():
+        product = _store_product(store, form.product_id.data)
+        donor = next((o for o in orgs if o.id == form.donor_id.data), None)
+        try:
+            with unit_of_work():
+                services.receive_stock(
+                    product, quantity=form.quantity.data or 0,
+                    kind=StockMoveKind(form.kind.data), donor=donor,
+                    reason=form.reason.data or "", actor=current_user,
+                )  # fmt: skip
+        except DomainError as error:
+            form.quantity.errors = [str(error.message)]
+        else:
+            flash(
+                _("%(name)s: stock is now %(stock)s.", name=product.name, stock=product.stock),
+                "success",
+            )
+            return redirect(url_for("store.stock_in", store_id=store.id))
+    return render_template(
+        "store/stock_form.html", form=form, store=store, title=_("Stock in"),
+        action=url_for("store.stock_in", store_id=store.id),
+    )  # fmt: skip
+
+
+@bp.route("/<int:store_id>/adjust", methods=["GET", "POST"])
+@login_required
+def adjust(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.manage_store)
+    form = AdjustForm()
+    form.product_id.choices = _product_choices(store)
+    if request.method == "GET" and request.args.get("product", "").isdigit():
+        form.product_id.data = int(request.args["product"])
+    if form.validate_on_submit():
+        product = _store_product(store, form.product_id.data)
+        try:
+            with unit_of_work():
+                services.adjust_stock(
+                    product, delta=form.delta.data or 0, reason=form.reason.data or "",
+                    actor=current_user,
+                )  # fmt: skip
+        except DomainError as error:
+            form.delta.errors = [str(error.message)]
+        else:
+            flash(
+                _("%(name)s: stock is now %(stock)s.", name=product.name, stock=product.stock),
+                "success",
+            )
+            return redirect(url_for("store.detail", store_id=store.id))
+    return render_template(
+        "store/stock_form.html", form=form, store=store, title=_("Adjust stock"),
+        action=url_for("store.adjust", store_id=store.id),
+    )  # fmt: skip
+
+
+@bp.route("/<int:store_id>/transfer", methods=["GET", "POST"])
+@login_required
+def transfer(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.manage_store)
+    form = TransferForm()
+    form.product_id.choices = _product_choices(store)
+    targets = [
+        s for s in queries.visible_stores(current_user)
+        if s.id != store.id and can(current_user, Permission.manage_store, s.area)
+    ]  # fmt: skip
+    form.to_store_id.choices = [(s.id, f"{s.community.name} · {s.name}") for s in targets]
+    if form.validate_on_submit():
+        product = _store_product(store, form.product_id.data)
+        target = next((s for s in targets if s.id == form.to_store_id.data), None)
+        if target is None:
+            abort(404)
+        try:
+            with unit_of_work():
+                services.transfer_stock(
+                    product, to_store=target, quantity=form.quantity.data or 0,
+                    reason=form.reason.data or "", actor=current_user,
+                )  # fmt: skip
+        except DomainError as error:
+            form.quantity.errors = [str(error.message)]
+        else:
+            flash(_("Sent to %(store)s.", store=target.name), "success")
+            return redirect(url_for("store.detail", store_id=store.id))
+    return render_template(
+        "store/stock_form.html", form=form, store=store, title=_("Send to another store"),
+        action=url_for("store.transfer", store_id=store.id),
+    )  # fmt: skip
+
+
+# --- the counter ---------------------------------------------------------------------
+
+
+@bp.route("/<int:store_id>/counter")
+@login_required
+def counter(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.redeem)
+    return render_template(
+        "store/counter.html", store=store, form=ScanForm(), photo_form=PhotoScanForm()
+    )
+
+
+def _refused_scan(store: Store, error: DomainError, form: ScanForm | None = None) -> Any:
+    form = form or ScanForm()
+    form.code.data = ""
+    return (
+        render_template(
+            "store/counter.html", store=store, form=form, photo_form=PhotoScanForm(), error=error
+        ),
+        error.status,
+    )
+
+
+@bp.route("/<int:store_id>/counter", methods=["POST"])
+@login_required
+def scan(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.redeem)
+    form = ScanForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "store/counter.html", store=store, form=form, photo_form=PhotoScanForm()
+        ), 400
+    try:
+        household = services.resolve_household_card(
+            form.code.data or "", community=store.community, actor=current_user
+        )
+    except DomainError as error:
+        return _refused_scan(store, error, form)
+    return _basket_page(store, household, services.household_card_token(household))
+
+
+@bp.route("/<int:store_id>/counter/photo", methods=["POST"])
+@login_required
+def scan_photo(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.redeem)
+    form = PhotoScanForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.photo.data
+    try:
+        data = upload.read(images.MAX_UPLOAD_BYTES + 1) if upload else b""
+        text = images.read_qr_text(data)
+        household = services.resolve_household_card(
+            text, community=store.community, actor=current_user
+        )
+    except DomainError as error:
+        return _refused_scan(store, error)
+    return _basket_page(store, household, services.household_card_token(household))
+
+
+def _basket_page(
+    store: Store,
+    household: Household,
+    card: str,
+    *,
+    quantities: dict[int, int] | None = None,
+    key: str | None = None,
+    error: DomainError | None = None,
+    status: int = 200,
+) -> Any:
+    account = ledger.account_for_household(household) if household.id else None
+    balance = ledger.balance_of(account) if account is not None and account.id else 0
+    use = services.month_use(store, household)
+    products = queries.store_products(store, active_only=True)
+    quantities = quantities or {}
+    prices = {p.id: p.points_price for p in products}
+    total = sum(prices.get(pid, 0) * qty for pid, qty in quantities.items())
+    per_product_left = {}
+    if store.monthly_product_limit:
+        per_product_left = {
+            p.id: max(store.monthly_product_limit - use.by_product.get(p.id, 0), 0)
+            for p in products
+        }
+    form = BasketForm(card=card, key=key or uuid.uuid4().hex)
+    return (
+        render_template(
+            "store/basket.html", store=store, household=household, balance=balance, use=use,
+            products=products, quantities=quantities, total=total, form=form, error=error,
+            per_product_left=per_product_left,
+        ),
+        status,
+    )  # fmt: skip
+
+
+def _basket_quantities() -> dict[int, int]:
+    raw = [
+        (name[4:], value or "0") for name, value in request.form.items() if name.startswith("qty-")
+    ]
+    return {line.product_id: line.quantity for line in services.parse_lines(raw)}
+
+
+@bp.route("/<int:store_id>/redeem", methods=["POST"])
+@login_required
+def redeem(store_id: int) -> Any:
+    store = _load_store(store_id, Permission.redeem)
+    form = BasketForm()
+    if not form.validate_on_submit():
+        abort(400)
+    card = form.card.data or ""
+    try:
+        household = services.resolve_household_card(
+            card, community=store.community, actor=current_user
+        )
+    except DomainError as error:
+        return _refused_scan(store, error)
+    try:
+        quantities = _basket_quantities()
+    except DomainError as error:
+        return _basket_page(store, household, card, key=form.key.data, error=error, status=422)
+    if request.form.get("action") == "update":
+        return _basket_page(store, household, card, quantities=quantities, key=form.key.data)
+    lines = [services.BasketLine(pid, qty) for pid, qty in sorted(quantities.items())]
+    try:
+        redemption = ledger.run_in_transaction(
+            lambda: services.redeem_basket(
+                store=db.session.get(Store, store_id) or store,
+                card=card,
+                lines=lines,
+                actor=current_user,
+                idempotency_key=form.key.data or "",
+            )  # fmt: skip
+        )
+    except DomainError as error:
+        return _basket_page(
+            store, household, card, quantities=quantities, key=form.key.data, error=error,
+            status=error.status,
+        )  # fmt: skip
+    return redirect(url_for("store.receipt", redemption_id=redemption.id))
+
+
+def household_landing(scanned: qr.ScannedCode) -> Any:
+    """A household card opened by a phone camera: a clerk lands on the counter with the
+    card scanned; anyone else gets a polite page with nothing personal on it."""
+    if current_user.is_authenticated and can(current_user, Permission.redeem):
+        stores = [
+            s for s in queries.visible_stores(current_user)
+            if s.is_active and can(current_user, Permission.redeem, s.area)
+        ]  # fmt: skip
+        household = db.session.get(Household, scanned.object_id)
+        here = [s for s in stores if household and s.community_id == household.community_id]
+        if here or stores:
+            store = (here or stores)[0]
+            try:
+                household = services.resolve_household_card(
+                    scanned, community=store.community, actor=current_user
+                )
+            except DomainError as error:
+                return _refused_scan(store, error)
+            return _basket_page(store, household, scanned.token)
+    return render_template("store/card_landing.html")
+
+
+qr.register_landing("household", household_landing)
+
+
+# --- receipts and voids ----------------------------------------------------------------
+
+
+@bp.route("/redemptions/<int:redemption_id>")
+@login_required
+def receipt(redemption_id: int) -> Any:
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or not any(
+        can(current_user, p, redemption.area) for p in _viewer_perms()
+    ):
+        abort(404)
+    may_void = (
+        can(current_user, Permission.void_redemption, redemption.area)
+        and not redemption.is_voided
+        and _today() <= services.void_deadline(redemption)
+    )
+    return render_template(
+        "store/receipt.html", redemption=redemption, may_void=may_void, void_form=VoidForm()
+    )
+
+
+@bp.route("/redemptions/<int:redemption_id>/void", methods=["POST"])
+@login_required
+def void(redemption_id: int) -> Any:
+    redemption = load_or_404(Redemption, redemption_id, Permission.void_redemption)
+    form = VoidForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the redemption is voided."), "error")
+        return redirect(url_for("store.receipt", redemption_id=redemption.id))
+    reason = form.reason.data or ""
+    try:
+        ledger.run_in_transaction(
+            lambda: services.void_redemption(
+                db.session.get(Redemption, redemption_id) or redemption,
+                actor=current_user,
+                reason=reason,
+            )  # fmt: skip
+        )
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Voided: the points and the goods are back."), "success")
+    return redirect(url_for("store.receipt", redemption_id=redemption_id))
+
+
+# --- history and summary ----------------------------------------------------------------
+
+
+@bp.route("/<int:store_id>/redemptions")
+@login_required
+def history(store_id: int) -> Any:
+    store = _load_store(store_id, *_viewer_perms())
+    status = request.args.get("status", "")
+    filters = queries.HistoryFilters(
+        date_from=_parse_day(request.args.get("from")),
+        date_to=_parse_day(request.args.get("to")),
+        household_no=request.args.get("household", "").strip()[:40],
+        status=RedemptionStatus(status) if status in RedemptionStatus.__members__ else None,
+    )
+    page = page_number()
+    rows, has_next = queries.redemption_history(
+        store, filters, page=page, per_page=current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "store/history.html", store=store, rows=rows, page=page, has_next=has_next,
+        filters=filters, args={k: v for k, v in request.args.items() if k != "page"},
+    )  # fmt: skip
+
+
+@bp.route("/<int:store_id>/summary")
+@login_required
+def summary(store_id: int) -> Any:
+    store = _load_store(store_id, *_viewer_perms())
+    day = _parse_day(request.args.get("day")) or _today()
+    return render_template(
+        "store/summary.html", store=store, summary=services.day_summary(store, day),
+        previous=day - dt.timedelta(days=1), following=day + dt.timedelta(days=1),
+        today=_today(),
+    )  # fmt: skip
+
+
+# --- household cards ---------------------------------------------------------------------
+
+
+def _card_ids() -> list[int] | None:
+    raw = request.args.getlist("ids") or [
+        part for part in request.args.get("id", "").split(",") if part
+    ]
+    if not raw:
+        return None
+    ids = [int(v) for v in raw if v.isdigit() and 0 < int(v) < 2**31]
+    return ids[:CARDS_PER_SHEET_LIMIT]
+
+
+@bp.route("/cards")
+@login_required
+def cards() -> Any:
+    require(Permission.manage_store)
+    communities = _communities(Permission.manage_store)
+    community_id = request.args.get("community", type=int)
+    search = request.args.get("q", "").strip()[:40]
+    page = page_number()
+    per_page = current_app.config["PAGE_SIZE"]
+    query = queries.card_households(current_user, community_id=community_id, search=search)
+    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
+    return render_template(
+        "store/cards.html", households=rows[:per_page], has_next=len(rows) > per_page,
+        page=page, communities=communities, community_id=community_id, search=search,
+        confirm_form=ConfirmForm(),
+    )  # fmt: skip
+
+
+@bp.route("/cards/print")
+@login_required
+def print_cards() -> Any:
+    require(Permission.manage_store)
+    query = queries.card_households(
+        current_user,
+        community_id=request.args.get("community", type=int),
+        ids=_card_ids(),
+    ).limit(CARDS_PER_SHEET_LIMIT)
+    households = list(db.session.scalars(query))
+    cards_ = [(h, qr_svg(card_url(h))) for h in households]
+    return render_template("store/card_sheet.html", cards=cards_)
+
+
+@bp.route("/cards/<int:household_id>/replace", methods=["POST"])
+@login_required
+def replace_card(household_id: int) -> Any:
+    household = db.session.get(Household, household_id)
+    if household is None or not can(current_user, Permission.manage_store, household.community):
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        version = services.replace_household_card(household, actor=current_user)
+    flash(
+        _(
+            "Card of household %(no)s replaced (card no. %(version)s). The old card no longer "
+            "works. Print the new one now.",
+            no=household.public_no,
+            version=version,
+        ),
+        "success",
+    )
+    return redirect(url_for("store.cards", q=household.public_no))
