@@ -1,0 +1,1 @@
+"""Events, venture projects, attendance and QR check-in."""

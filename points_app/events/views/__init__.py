@@ -1,0 +1,43 @@
+"""Pages for events, QR check-in, attendance, venture projects and the needs list."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, object]:
+    from flask_babel import gettext as _
+
+    from points_app.events.forms import kind_label
+
+    def project_status_label(status: object) -> str:
+        value = getattr(status, "value", status)
+        return {
+            "published": _("Published, waiting for an organisation"),
+            "claimed": _("Running"),
+            "closed": _("Closed"),
+        }[str(value)]
+
+    def need_status_label(status: object) -> str:
+        value = getattr(status, "value", status)
+        return {
+            "open": _("Open"),
+            "claimed": _("Taken on"),
+            "done": _("Done"),
+            "cancelled": _("Cancelled"),
+        }[str(value)]
+
+    return {
+        "kind_label": kind_label,
+        "project_status_label": project_status_label,
+        "need_status_label": need_status_label,
+    }
+
+
+# The route modules attach their views to `bp` when imported.
+from points_app.events.views import checkin, manage, mine, party, projects  # noqa: E402
+
+__all__ = ["bp", "checkin", "manage", "mine", "party", "projects"]

@@ -1,0 +1,81 @@
+"""Event fixtures: an organiser, volunteers and a paired household in community A, and an
+event on now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from points_app.accounts.models import Role
+from points_app.core.db import utcnow
+from points_app.events import services
+from points_app.events.models import Event, EventKind, PointsRule
+from points_app.extensions import db
+from points_app.people.models import Household, HouseholdCategory, Pairing, Volunteer
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """A fixed moment for the services (the event below starts 10 minutes before it)."""
+    return utcnow().replace(microsecond=0)
+
+
+@pytest.fixture
+def people(tree: dict[str, Any], make_user: Any) -> dict[str, Any]:
+    """An organiser and a committee member in community A; volunteer users in A and B;
+    a household in A paired with the first volunteer."""
+    a, b = tree["community_a"], tree["community_b"]
+    organiser = make_user(Role.organiser, a, username="organiser")
+    committee = make_user(Role.committee, a, username="committee")
+    vol_user = make_user(Role.volunteer, a, username="vol")
+    other_user = make_user(Role.volunteer, b, username="vol_b")
+    v = Volunteer(real_name="张伟", phone="13900000001", home_community=a, user_id=vol_user.id)
+    v2 = Volunteer(real_name="李娜", phone="13900000002", home_community=a)
+    vb = Volunteer(real_name="赵英", phone="13900000003", home_community=b, user_id=other_user.id)
+    household = Household(
+        public_no="A-H001", head_name="王英", address="社区A1幢101室", community=a,
+        category=HouseholdCategory.dibao,
+    )  # fmt: skip
+    db.session.add_all([v, v2, vb, household])
+    db.session.flush()
+    db.session.add(
+        Pairing(household=household, volunteer=v, start_date=utcnow().date() - dt.timedelta(1))
+    )
+    db.session.commit()
+    return {
+        "organiser": organiser, "committee": committee, "vol_user": vol_user,
+        "other_user": other_user, "v": v, "v2": v2, "vb": vb, "household": household,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def make_event(
+    tree: dict[str, Any], people: dict[str, Any], now: dt.datetime
+) -> Callable[..., Event]:
+    """make_event(**overrides): an event in community A from 10 minutes ago for 3 hours."""
+
+    def make(**overrides: Any) -> Event:
+        fields: dict[str, Any] = {
+            "title": "清扫楼道",
+            "kind": EventKind.volunteer,
+            "area": tree["community_a"],
+            "starts_at": now - dt.timedelta(minutes=10),
+            "ends_at": now + dt.timedelta(hours=3),
+            "place": "社区A广场",
+            "points_rule": PointsRule.per_hour,
+            "points_value": 1,
+        }
+        fields.update(overrides)
+        event = services.create_event(services.EventData(**fields), actor=people["organiser"])
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def event(make_event: Callable[..., Event]) -> Event:
+    return make_event()

@@ -1,0 +1,138 @@
+"""Approval, points through the ledger, project budgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from points_app.core.errors import DomainError
+from points_app.events import projects, services
+from points_app.events.models import Attendance, AttendanceMove, AttendanceStatus, PointsRule
+from points_app.extensions import db
+from points_app.ledger import services as ledger
+from points_app.ledger.models import Transfer
+from points_app.people.models import Organisation, OrganisationKind
+
+
+def _attend(event, volunteer, now, minutes, **kwargs):
+    services.check_in(event, volunteer, actor=None, now=now, **kwargs)
+    a = services.check_out(event, volunteer, actor=None, now=now + dt.timedelta(minutes=minutes))
+    db.session.commit()
+    return a
+
+
+def _transfers() -> int:
+    return db.session.scalar(select(func.count(Transfer.id))) or 0
+
+
+def test_approval_pays_the_volunteer_from_the_community_issuance(event, people, now):
+    a = _attend(event, people["v"], now, 135)
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    db.session.commit()
+    assert a.status is AttendanceStatus.approved and a.points_awarded == 3
+    assert ledger.balance_of(ledger.account_for_volunteer(people["v"])) == 3
+    transfer = db.session.get(Transfer, a.transfer_id)
+    assert transfer.reference == ("attendance", a.id) and transfer.amount == 3
+
+
+def test_earning_for_my_household_pays_the_household(event, people, now):
+    a = _attend(event, people["v"], now, 60, for_household_id=people["household"].id)
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    db.session.commit()
+    assert ledger.balance_of(ledger.account_for_household(people["household"])) == 1
+    assert ledger.balance_of(ledger.account_for_volunteer(people["v"])) == 0
+
+
+def test_double_approval_makes_one_transfer(event, people, now):
+    a = _attend(event, people["v"], now, 60)
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    db.session.commit()
+    services.approve_attendance(a, actor=people["committee"], now=now)
+    db.session.commit()
+    assert _transfers() == 1
+    moves = db.session.scalars(select(AttendanceMove).where(AttendanceMove.attendance_id == a.id))
+    assert [m.to_status for m in moves] == [AttendanceStatus.pending, AttendanceStatus.approved]
+
+
+def test_bulk_approve_skips_who_is_still_checked_in(event, people, now):
+    _attend(event, people["v"], now, 60)
+    services.check_in(event, people["v2"], actor=None, now=now)
+    db.session.commit()
+    assert services.bulk_approve(event, actor=people["organiser"], now=now) == 1
+    db.session.commit()
+    assert _transfers() == 1
+
+
+def test_approving_someone_still_checked_in_is_refused(event, people, now):
+    a = services.check_in(event, people["v"], actor=None, now=now)
+    db.session.commit()
+    with pytest.raises(DomainError) as info:
+        services.approve_attendance(a, actor=people["organiser"], now=now)
+    assert info.value.code == "still_checked_in"
+
+
+def test_rejection_needs_a_reason_and_pays_nothing(event, people, now):
+    a = _attend(event, people["v"], now, 60)
+    with pytest.raises(DomainError) as info:
+        services.reject_attendance(a, "  ", actor=people["organiser"])
+    assert info.value.code == "reason_required"
+    db.session.rollback()
+    services.reject_attendance(a, "came for ten minutes", actor=people["organiser"])
+    db.session.commit()
+    with pytest.raises(DomainError) as info:
+        services.approve_attendance(a, actor=people["organiser"])
+    assert info.value.code == "invalid_transition"
+    assert _transfers() == 0
+
+
+def test_event_without_approval_or_checkout_pays_at_check_in(make_event, people, now):
+    event = make_event(
+        needs_checkout=False, needs_approval=False, points_rule=PointsRule.fixed, points_value=5
+    )
+    a = services.check_in(event, people["v"], actor=people["vol_user"], now=now)
+    db.session.commit()
+    assert a.status is AttendanceStatus.approved and a.points_awarded == 5
+
+
+def test_points_cap_limits_per_hour_points(make_event, people, now):
+    event = make_event(points_value=2, points_cap=3)
+    a = _attend(event, people["v"], now, 150)
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    assert a.points_awarded == 3
+
+
+def test_award_beyond_the_project_budget_is_refused(make_event, people, tree, now):
+    org = Organisation(
+        name="善园社工", kind=OrganisationKind.social_organisation, area=tree["community_a"]
+    )
+    db.session.add(org)
+    project = projects.publish_project(
+        title="助老", area=tree["community_a"], budget_points=4, actor=people["committee"]
+    )
+    projects.claim_project(project, org, actor=people["organiser"])
+    db.session.commit()
+    event = make_event(project=project, points_rule=PointsRule.fixed, points_value=3)
+    a1 = _attend(event, people["v"], now, 30)
+    a2 = _attend(event, people["v2"], now, 30)
+    services.approve_attendance(a1, actor=people["organiser"], now=now)
+    db.session.commit()
+    with pytest.raises(DomainError) as info:
+        services.approve_attendance(a2, actor=people["organiser"], now=now)
+    assert info.value.code == "over_budget"
+    db.session.rollback()
+    assert db.session.get(Attendance, a2.id).status is AttendanceStatus.pending
+    assert project.points_spent == 3 and _transfers() == 1
+
+
+def test_summary_sums_hours_and_household_points(event, make_event, people, now):
+    a = _attend(event, people["v"], now, 60, for_household_id=people["household"].id)
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    other = make_event(title="义诊")
+    b = _attend(other, people["v"], now, 120)
+    services.approve_attendance(b, actor=people["organiser"], now=now)
+    db.session.commit()
+    summary = services.service_summary(people["v"])
+    assert summary.minutes == 180
+    assert (summary.points_to_self, summary.points_to_households, summary.balance) == (2, 1, 2)

@@ -1,0 +1,197 @@
+"""Check-in, check-out, codes and refusals, through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from points_app.core import qr
+from points_app.core.errors import DomainError
+from points_app.events import services
+from points_app.events.models import Attendance, AttendanceStatus, EventSignup
+from points_app.extensions import db
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(Attendance.id))) or 0
+
+
+def _refused(code: str, fn: Any, *args: Any, **kwargs: Any) -> DomainError:
+    with pytest.raises(DomainError) as info:
+        fn(*args, **kwargs)
+    assert info.value.code == code
+    db.session.rollback()
+    return info.value
+
+
+def test_check_in_then_out_counts_minutes_within_the_event(event, people, now):
+    v = people["v"]
+    a = services.check_in(event, v, actor=people["vol_user"], now=now)
+    assert a.status is AttendanceStatus.pending and a.minutes is None
+    out = services.check_out(
+        event, v, actor=people["vol_user"], now=now + dt.timedelta(minutes=135)
+    )
+    assert out.minutes == 135
+    assert services.points_for(event, out.minutes) == 3  # per started hour
+
+
+def test_early_check_in_counts_from_the_start(make_event, people, now):
+    event = make_event(
+        starts_at=now + dt.timedelta(minutes=20), ends_at=now + dt.timedelta(hours=2)
+    )
+    services.check_in(event, people["v"], actor=None, now=now)
+    a = services.check_out(event, people["v"], actor=None, now=now + dt.timedelta(minutes=80))
+    assert a.minutes == 60
+
+
+def test_second_check_in_is_refused_and_records_nothing(event, people, now):
+    services.check_in(event, people["v"], actor=None, now=now)
+    db.session.commit()
+    error = _refused(
+        "already_checked_in", services.check_in, event, people["v"], actor=None, now=now
+    )
+    assert error.status == 409
+    assert _count() == 1
+
+
+def test_check_out_before_check_in_is_refused(event, people, now):
+    _refused("not_checked_in", services.check_out, event, people["v"], actor=None, now=now)
+
+
+def test_second_check_out_is_refused(event, people, now):
+    services.check_in(event, people["v"], actor=None, now=now)
+    services.check_out(event, people["v"], actor=None, now=now + dt.timedelta(hours=1))
+    _refused("already_checked_out", services.check_out, event, people["v"], actor=None, now=now)
+
+
+def test_check_in_more_than_30_minutes_before_the_start_is_refused(make_event, people, now):
+    event = make_event(
+        starts_at=now + dt.timedelta(minutes=31), ends_at=now + dt.timedelta(hours=2)
+    )
+    _refused("not_started", services.check_in, event, people["v"], actor=None, now=now)
+    assert _count() == 0
+
+
+def test_check_in_after_the_end_is_refused(make_event, people, now):
+    event = make_event(
+        starts_at=now - dt.timedelta(days=2),
+        ends_at=now - dt.timedelta(days=2) + dt.timedelta(hours=2),
+    )
+    _refused("event_ended", services.check_in, event, people["v"], actor=None, now=now)
+    assert _count() == 0
+
+
+def test_volunteer_of_another_community_is_refused(event, people, now):
+    _refused("other_community", services.check_in, event, people["vb"], actor=None, now=now)
+
+
+def test_street_level_event_takes_volunteers_of_every_community_below(
+    make_event, people, tree, now
+):
+    event = make_event(area=tree["street"])
+    assert services.check_in(event, people["vb"], actor=None, now=now).id
+
+
+def test_user_without_volunteer_profile_is_refused(people):
+    _refused("no_volunteer_profile", services.volunteer_for, people["organiser"])
+
+
+def test_event_with_sign_up_refuses_volunteer_not_signed_up_or_not_approved(
+    make_event, people, now
+):
+    event = make_event(signup_required=True)
+    _refused("not_signed_up", services.check_in, event, people["v"], actor=None, now=now)
+    signup = services.sign_up(event, people["v"], now=now)
+    db.session.commit()
+    _refused("signup_not_approved", services.check_in, event, people["v"], actor=None, now=now)
+    signup = db.session.get(EventSignup, signup.id)
+    services.approve_signup(signup, actor=people["organiser"], now=now)
+    assert services.check_in(event, people["v"], actor=None, now=now).id
+
+
+def test_full_event_refuses_one_more(make_event, people, now):
+    event = make_event(capacity=1)
+    services.check_in(event, people["v"], actor=None, now=now)
+    _refused("event_full", services.check_in, event, people["v2"], actor=None, now=now)
+
+
+def test_earning_for_a_household_not_paired_is_refused(event, people, now):
+    _refused(
+        "not_paired", services.check_in, event, people["v2"], actor=None, now=now,
+        for_household_id=people["household"].id,
+    )  # fmt: skip
+
+
+def test_stale_check_in_is_closed_at_the_end_and_flagged(event, people, now):
+    services.check_in(event, people["v"], actor=None, now=now)
+    db.session.commit()
+    assert services.close_stale(now=event.ends_at + dt.timedelta(hours=11)) == 0
+    assert services.close_stale(now=event.ends_at + dt.timedelta(hours=13)) == 1
+    a = db.session.scalars(select(Attendance)).one()
+    assert a.checked_out_at == event.ends_at and a.needs_review
+    assert a.minutes == 180  # from check-in to the end
+
+
+def test_manual_time_cannot_exceed_the_event_length(event, people):
+    _refused(
+        "too_many_minutes", services.add_manual_attendance, event, people["v"],
+        event.length_minutes + 1, actor=people["organiser"],
+    )  # fmt: skip
+    a = services.add_manual_attendance(event, people["v"], 60, actor=people["organiser"])
+    assert a.is_manual and a.minutes == 60
+
+
+# --- codes ---------------------------------------------------------------------------
+
+
+def test_printed_code_of_a_fixed_event_leads_to_it(app, event):
+    with app.test_request_context():
+        token = services.event_token(event)
+        assert services.event_from_code(qr.verify(qr.code_url(token))).id == event.id
+
+
+def test_rotating_code_accepts_current_and_previous_window_only(app, make_event, now):
+    event = make_event(rotates_code=True)
+    with app.test_request_context():
+        token = services.event_token(event, now)
+        assert services.event_from_code(qr.verify(token), now + dt.timedelta(seconds=30)).id
+        _refused(
+            "expired_code",
+            services.event_from_code,
+            qr.verify(token),
+            now + dt.timedelta(seconds=61),
+        )
+
+
+def test_fixed_code_is_refused_once_the_event_rotates(app, make_event):
+    event = make_event(rotates_code=True)
+    with app.test_request_context():
+        _refused("expired_code", services.event_from_code, qr.verify(qr.sign("event", event.id)))
+
+
+def test_edited_event_code_is_refused(app, event):
+    with app.test_request_context():
+        token = services.event_token(event)
+        forged = token.replace(f"e.{event.id}.", f"e.{event.id + 1}.", 1)
+        _refused("invalid_code", qr.verify, forged)
+
+
+def test_person_card_is_refused_after_it_is_reissued(app, people):
+    with app.test_request_context():
+        old = services.person_token(people["v"])
+        assert services.volunteer_from_card(qr.verify(old)).id == people["v"].id
+        services.reissue_person_card(people["v"], actor=people["organiser"])
+        db.session.commit()
+        _refused("card_revoked", services.volunteer_from_card, qr.verify(old))
+        new = services.person_token(people["v"])
+        assert services.volunteer_from_card(qr.verify(new)).id == people["v"].id
+
+
+def test_person_card_is_not_an_event_code(app, event, people):
+    with app.test_request_context():
+        _refused(
+            "invalid_code", services.event_from_code, qr.verify(services.person_token(people["v"]))
+        )
