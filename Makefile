@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app points_app
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+PYTEST := $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 .PHONY: run test test-sqlite test-postgres lint translations install clean bench
 
@@ -31,13 +32,15 @@ test: install lint test-sqlite test-postgres
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy points_app
+	$(BIN)/mypy points_app bench
 
+# TEST_DATABASE_URL is for the PostgreSQL run only; POINTS_EXPECT_DB lets a test check
+# that each run really is on the database it claims.
 test-sqlite: install
-	$(BIN)/pytest -p no:cacheprovider
+	env -u TEST_DATABASE_URL POINTS_EXPECT_DB=sqlite $(PYTEST)
 
 test-postgres: install
-	.ci/with-postgres $(BIN)/pytest -p no:cacheprovider
+	.ci/with-postgres $(PYTEST)
 
 bench: install
 	$(BIN)/python -m bench
