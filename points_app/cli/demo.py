@@ -23,6 +23,7 @@ from points_app.people.models import (
     Pairing,
     Volunteer,
 )
+from points_app.people.validation import id_check_char
 
 DEMO_PASSWORD = "demo12345"
 
@@ -122,14 +123,19 @@ def load_demo() -> list[tuple[str, str, str]]:
     households = []
     for i in range(8):
         community = communities[i % 2]
+        # Every other household of a community sits in its first grid, so the demo
+        # grid worker has households to visit.
+        grid = _area(f"{community.code}-G1") if i % 4 < 2 else None
+        id_first17 = f"33022519{50 + i:02d}0101{100 + i:03d}"
         household = Household(
-            public_no=f"{community.code}-H{i + 1:03d}",
+            public_no=f"{community.code}-H{i // 2 + 1:03d}",
             head_name=SURNAMES[(i + 5) % 20] + GIVEN[(i * 3) % len(GIVEN)] + "英",
             members_count=1 + i % 4,
             address=f"{community.name}{i + 1}幢{101 + i}室",
             community=community,
+            grid=grid,
             category=categories[i % len(categories)],
-            id_number=f"33022519{50 + i:02d}0101{1000 + i:04d}",
+            id_number=id_first17 + id_check_char(id_first17),
             phone=f"1380574{i:04d}",
         )
         households.append(household)
@@ -144,6 +150,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     db.session.add(Pairing(household=households[1], organisation=orgs[2], start_date=start))
     db.session.flush()
 
+    from points_app.store.demo import load_store_demo
+
+    load_store_demo()
     return rows
 
 

@@ -110,6 +110,10 @@ class Membership(Model):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
     volunteer: Mapped[Volunteer] = relationship(back_populates="memberships")
 
+    @property
+    def area(self) -> Area:
+        return self.organisation.area
+
 
 class Household(Model):
     """A household in need (结对困难户). Personal data is shown masked by default."""
