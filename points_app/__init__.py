@@ -90,6 +90,7 @@ def _register_models() -> None:
     from points_app.core import audit as _audit  # noqa: F401
     from points_app.ledger import models as _ledger  # noqa: F401
     from points_app.people import models as _people  # noqa: F401
+    from points_app.store import models as _store  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -97,9 +98,11 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.areas.views import bp as areas_bp
     from points_app.core.views import bp as core_bp
     from points_app.people.views import bp as people_bp
+    from points_app.store.views import bp as store_bp
 
     for bp in (core_bp, accounts_bp, areas_bp, people_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(store_bp)
 
 
 def _wants_json() -> bool:
