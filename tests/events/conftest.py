@@ -79,3 +79,16 @@ def make_event(
 @pytest.fixture
 def event(make_event: Callable[..., Event]) -> Event:
     return make_event()
+
+
+@pytest.fixture
+def sign_in_as(login_as: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """login_as that also forgets the user cached in `g` by an earlier request: the test's
+    app context (and so `g`) outlives each request."""
+    from flask import g
+
+    def sign_in(user: Any) -> Any:
+        g.pop("_login_user", None)
+        return login_as(user)
+
+    return sign_in
