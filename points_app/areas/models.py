@@ -46,6 +46,11 @@ class Area(Model):
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.name")
 
+    @property
+    def area(self) -> Area:
+        """An area is checked against itself, like every other object with an `.area`."""
+        return self
+
     def is_within(self, other: Area) -> bool:
         """Return True if this area is `other` or lies below it."""
         return self.path.startswith(other.path)

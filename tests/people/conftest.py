@@ -53,10 +53,9 @@ def admin(tree: dict[str, Any], make_user: Callable[..., User]) -> User:
     return make_user(Role.admin, tree["county"], username="county_admin")
 
 
-@pytest.fixture
-def people(tree: dict[str, Any], admin: User) -> dict[str, Any]:
+def build_people(tree: dict[str, Any], admin: User) -> dict[str, Any]:
     """In each of communities A and B: a volunteer, an organisation, a household (the one
-    in A placed in grid A) and a pairing of the volunteer with the household."""
+    in A placed in grid A) and a pairing of the volunteer with the household; committed."""
     made: dict[str, Any] = {}
     for n, key in enumerate(("a", "b"), start=1):
         community = tree[f"community_{key}"]
@@ -90,3 +89,9 @@ def people(tree: dict[str, Any], admin: User) -> dict[str, Any]:
         )
     db.session.commit()
     return made
+
+
+@pytest.fixture
+def people(tree: dict[str, Any], admin: User) -> dict[str, Any]:
+    """People of communities A and B (see build_people)."""
+    return build_people(tree, admin)
