@@ -6,6 +6,12 @@ new schema), so it covers whatever migration is at head when the suite runs.
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
+import pkgutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +26,20 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
+import points_app
 from points_app import create_app
 from points_app.config import TestConfig, normalise_database_url
 from points_app.extensions import db
 from tests.conftest import ON_POSTGRES, PG_URL
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "migrations"
+
+
+def import_every_module() -> None:
+    """Import every module of the app, so every model is in the metadata."""
+    for info in pkgutil.walk_packages(points_app.__path__, "points_app."):
+        importlib.import_module(info.name)
 
 
 @pytest.fixture
@@ -48,6 +62,7 @@ def empty_db_app(tmp_path: Path) -> Iterator[Flask]:
         SQLALCHEMY_ENGINE_OPTIONS = options
 
     app = create_app(Cfg)
+    import_every_module()
     with app.app_context():
         if ON_POSTGRES:
             with db.engine.connect() as conn:
@@ -85,6 +100,31 @@ def test_migrations_have_one_head():
     assert len(heads) == 1, (
         f"migrations branch into heads {heads}: point the newer one's down_revision "
         "at the other (or add a merge revision)"
+    )
+
+
+def test_create_app_sees_every_model():
+    # Alembic and create_all see only the models imported by create_app(); a model
+    # module nobody imports gets no migration and no table, and fails only at run time.
+    script = (
+        "import importlib, json, pkgutil, points_app\n"
+        "from points_app.config import TestConfig\n"
+        "from points_app.extensions import db\n"
+        "points_app.create_app(TestConfig)\n"
+        "seen = set(db.metadata.tables)\n"
+        "for info in pkgutil.walk_packages(points_app.__path__, 'points_app.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "print(json.dumps(sorted(set(db.metadata.tables) - seen)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    unseen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert unseen == [], (
+        f"tables {unseen} belong to model modules that create_app() does not import: "
+        "add them to _register_models() in points_app/__init__.py"
     )
 
 
