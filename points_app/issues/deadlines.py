@@ -1,0 +1,78 @@
+"""The clock, local days and working-day deadlines of the handling levels.
+
+Every service reads the time through `now()` so tests can freeze it; deadlines count
+working days (Monday to Friday) in the app's local time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+from points_app.core.db import utcnow
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_DAYS = {"grid": 3, "community": 7, "street": 15}
+
+
+def now() -> dt.datetime:
+    """The current time (aware UTC); tests monkeypatch this to freeze the clock."""
+    return utcnow()
+
+
+def local_zone() -> ZoneInfo:
+    """The time zone days and deadlines are counted in."""
+    name = DEFAULT_TIMEZONE
+    if has_app_context():
+        name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_TIMEZONE
+    return ZoneInfo(name)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The local calendar day a moment falls on."""
+    return moment.astimezone(local_zone()).date()
+
+
+def today(at: dt.datetime | None = None) -> dt.date:
+    """Today's local date (at the given moment, or now)."""
+    return local_date(at or now())
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday."""
+    return day.weekday() < 5
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The `days`-th working day after `start` (Saturday and Sunday do not count)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = start
+    left = days
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            left -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after `start` up to and including `end` (negative if end is before)."""
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month a day falls in."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)

@@ -1,0 +1,190 @@
+"""The issue workflow: the table of moves, what each move needs, who may make it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from points_app.core.errors import DomainError
+from points_app.extensions import db
+from points_app.issues import workflow
+from points_app.issues.models import IssueEvent, IssueState
+from points_app.issues.services import create_talk_session
+
+S = IssueState
+
+ALLOWED = {
+    (S.raised, S.deliberating),
+    (S.raised, S.handling),
+    (S.raised, S.rejected),
+    (S.raised, S.merged),
+    (S.deliberating, S.handling),
+    (S.deliberating, S.rejected),
+    (S.deliberating, S.merged),
+    (S.handling, S.handling),
+    (S.handling, S.evaluating),
+    (S.handling, S.deliberating),
+    (S.handling, S.merged),
+    (S.evaluating, S.handling),
+    (S.evaluating, S.closed),
+}
+ALL_MOVES = [(src, dst) for src in S for dst in S]
+
+
+def _what_the_move_needs(src, dst, new_issue):
+    """Arguments that satisfy a move's own requirements."""
+    if dst is S.handling and src is S.deliberating:
+        return {"decision": "请物业清理", "level": "grid"}
+    if dst is S.handling and src is S.handling:
+        return {"level": "community", "note": "网格员协调不了"}
+    if dst is S.handling:
+        return {"level": "grid"}
+    if dst in (S.evaluating, S.rejected):
+        return {"note": "已处理"}
+    if dst is S.merged:
+        return {"merge_into": new_issue(title="重复的事项")}
+    return {}
+
+
+@pytest.mark.parametrize(("src", "dst"), ALL_MOVES, ids=lambda s: s.value)
+def test_every_move_is_allowed_or_refused_by_the_table(src, dst, issue_in, new_issue, people):
+    issue = issue_in(src)
+    kwargs = _what_the_move_needs(src, dst, new_issue)
+    if (src, dst) in ALLOWED and src is not S.evaluating:
+        event = workflow.transition(issue, dst, actor=people["committee"], **kwargs)
+        db.session.commit()
+        assert issue.state is dst
+        assert (event.from_state, event.to_state) == (src, dst)
+        assert event.actor_id == people["committee"].id
+    else:
+        with pytest.raises(DomainError) as refused:
+            workflow.transition(issue, dst, actor=people["committee"], **kwargs)
+        expected = "evaluation_required" if (src, dst) in ALLOWED else "invalid_transition"
+        assert refused.value.code == expected
+        assert refused.value.status == 409
+        db.session.rollback()
+        db.session.refresh(issue)
+        assert issue.state is src
+
+
+def test_refusal_names_the_allowed_moves(app, issue_in, people):
+    issue = issue_in(S.raised)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "closed", actor=people["committee"])
+    assert refused.value.code == "invalid_transition"
+    assert refused.value.details["allowed"] == ["deliberating", "handling", "rejected", "merged"]
+    with app.test_request_context():
+        message = str(refused.value.message)
+    assert "Raised" in message and "Closed" in message
+    assert "Deliberating, Handling, Rejected" in message
+
+
+def test_finished_issue_allows_nothing(app, issue_in, people):
+    issue = issue_in(S.closed)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "handling", actor=people["committee"], level="grid")
+    assert refused.value.details["allowed"] == []
+    with app.test_request_context():
+        assert "finished" in str(refused.value.message)
+
+
+def test_unknown_state_is_a_validation_error(issue_in, people):
+    issue = issue_in(S.raised)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "teleported", actor=people["committee"])
+    assert refused.value.code == "validation_error"
+
+
+def test_every_move_writes_one_timeline_row(issue_in):
+    issue = issue_in(S.closed)
+    moves = [(e.from_state, e.to_state) for e in issue.events]
+    assert moves == [
+        (None, S.raised),
+        (S.raised, S.deliberating),
+        (S.deliberating, S.handling),
+        (S.handling, S.evaluating),
+        (S.evaluating, S.closed),
+    ]
+    assert db.session.scalar(select(db.func.count(IssueEvent.id))) == 5
+
+
+def test_deciding_needs_the_decision_and_records_the_session(issue_in, people, tree):
+    issue = issue_in(S.deliberating)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "handling", actor=people["committee"], level="grid")
+    assert refused.value.code == "decision_required"
+    db.session.rollback()
+    session = create_talk_session(
+        actor=people["committee"], area=tree["community_a"], held_on=issue.created_at.date(),
+        place="社区议事厅", chair="陈主任",
+    )  # fmt: skip
+    event = workflow.transition(
+        issue, "handling", actor=people["committee"], decision="物业三天内清理",
+        session=session, level="community",
+    )  # fmt: skip
+    db.session.commit()
+    assert issue.decision == "物业三天内清理"
+    assert issue.decided_session is session
+    assert event.session is session
+    assert issue.level.value == "community"
+
+
+def test_a_session_of_another_community_cannot_decide(issue_in, people, tree, make_user):
+    issue = issue_in(S.deliberating)
+    other = create_talk_session(
+        actor=people["street"], area=tree["community_b"], held_on=issue.created_at.date(),
+        place="B 会议室", chair="B 主任",
+    )  # fmt: skip
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(
+            issue, "handling", actor=people["street"], decision="x", session=other, level="grid"
+        )
+    assert refused.value.code == "wrong_session"
+
+
+def test_rejecting_needs_a_reason(issue_in, people):
+    issue = issue_in(S.raised)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "rejected", actor=people["committee"], note="  ")
+    assert refused.value.code == "note_required"
+    db.session.rollback()
+    workflow.transition(issue, "rejected", actor=people["committee"], note="属于司法程序")
+    assert issue.rejection_reason == "属于司法程序"
+    assert issue.closed_at is not None
+
+
+def test_asking_for_evaluation_needs_what_was_done(issue_in, people):
+    issue = issue_in(S.handling)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "evaluating", actor=people["grid"])
+    assert refused.value.code == "note_required"
+    db.session.rollback()
+    workflow.transition(issue, "evaluating", actor=people["grid"], note="杂物已清走")
+    assert issue.resolution == "杂物已清走"
+    assert issue.due_on is None
+
+
+def test_grid_worker_may_handle_but_not_decide_or_reject(issue_in, people):
+    raised = issue_in(S.raised)
+    workflow.transition(raised, "handling", actor=people["grid"], level="grid")
+    assert raised.state is S.handling
+    deliberating = issue_in(S.deliberating)
+    for dst, kwargs in (("handling", {"decision": "x"}), ("rejected", {"note": "x"})):
+        with pytest.raises(DomainError) as refused:
+            workflow.transition(deliberating, dst, actor=people["grid"], **kwargs)
+        assert refused.value.code == "forbidden"
+        assert refused.value.status == 403
+
+
+def test_moves_outside_the_actors_area_are_forbidden(issue_in, people):
+    issue = issue_in(S.raised)
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "deliberating", actor=people["committee_b"])
+    assert refused.value.code == "forbidden"
+
+
+def test_moves_for_lists_only_what_the_actor_may_do(issue_in, people):
+    issue = issue_in(S.deliberating)
+    assert workflow.moves_for(issue, people["grid"]) == [S.merged]
+    assert workflow.moves_for(issue, people["committee"]) == [S.handling, S.rejected, S.merged]
+    assert workflow.moves_for(issue, people["grid_b"]) == []
