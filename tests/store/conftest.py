@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from points_app.accounts.models import Role, User
 from points_app.areas.models import Area
@@ -46,8 +47,8 @@ def balance(household: Household) -> int:
 
 
 def stock(product: Product) -> int:
-    db.session.refresh(product)
-    return product.stock
+    """The product's stock as the database has it now."""
+    return int(db.session.scalar(select(Product.stock).where(Product.id == product.id)) or 0)
 
 
 @pytest.fixture
