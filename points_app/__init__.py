@@ -88,6 +88,7 @@ def _register_models() -> None:
     from points_app.accounts import models as _accounts  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
+    from points_app.events import models as _events  # noqa: F401
     from points_app.issues import models as _issues  # noqa: F401
     from points_app.ledger import models as _ledger  # noqa: F401
     from points_app.people import models as _people  # noqa: F401
@@ -98,11 +99,12 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.accounts.views import bp as accounts_bp
     from points_app.areas.views import bp as areas_bp
     from points_app.core.views import bp as core_bp
+    from points_app.events.views import bp as events_bp
     from points_app.issues.views import bp as issues_bp
     from points_app.people.views import bp as people_bp
     from points_app.store.views import bp as store_bp
 
-    for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp):
+    for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, events_bp):
         app.register_blueprint(bp)
     app.register_blueprint(store_bp)
 

@@ -12,11 +12,13 @@ from points_app.extensions import db
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
     from points_app.cli.demo import demo_command
+    from points_app.events.cli import events_group
     from points_app.ledger.cli import ledger_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(ledger_group)
+    app.cli.add_command(events_group)
 
 
 @click.command("create-admin")

@@ -153,6 +153,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     from points_app.store.demo import load_store_demo
 
     load_store_demo()
+    from points_app.events.demo import load_events_demo
+
+    load_events_demo()
     return rows
 
 
