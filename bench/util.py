@@ -58,12 +58,18 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def flask_cli(database_url: str, *args: str, check: bool = True) -> str:
-    """Run `flask --app points_app ARGS` against the database; return its output."""
+def flask_cli(
+    database_url: str, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> str:
+    """Run `flask --app points_app ARGS` against the database; return its output.
+
+    Production mode unless env says otherwise: seed demo data with
+    `flask_cli(url, "demo", env={"POINTS_ENV": "development"})`.
+    """
     result = subprocess.run(
         [str(BIN / "flask"), "--app", "points_app", *args],
         cwd=ROOT,
-        env=app_env(database_url),
+        env=app_env(database_url, **(env or {})),
         capture_output=True,
         text=True,
         timeout=600,

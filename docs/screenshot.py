@@ -1,0 +1,82 @@
+"""Take the README's screenshot: the home page of `committee` on a phone, demo data.
+
+    .venv/bin/python docs/screenshot.py [docs/screenshot-home.png] [--lang zh|en]
+
+Builds a throwaway demo database, serves it on 127.0.0.1, signs in through the real
+form in headless system Chromium (Playwright, never a downloaded browser) and saves a
+390x844 PNG. Chinese text needs a CJK font (apt-get install fonts-noto-cjk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.util import free_port  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_path  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", nargs="?", default=str(ROOT / "docs" / "screenshot-home.png"))
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("--user", default="committee")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "points_app"]
+    with tempfile.TemporaryDirectory(prefix="points-shot-") as folder:
+        env = dict(os.environ, POINTS_ENV="development", DATABASE_URL=f"sqlite:///{folder}/d.db")
+        env.pop("TEST_DATABASE_URL", None)
+        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(base + "/healthz", timeout=1)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.1)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+                )
+                options: dict[str, Any] = {**PHONE, "device_scale_factor": 1}
+                context = browser.new_context(locale="zh-CN", **options)
+                page = context.new_page()
+                page.goto(f"{base}/login?lang={args.lang}")
+                page.fill("input[name=login]", args.user)
+                page.fill("input[name=password]", "demo12345")
+                with page.expect_navigation():
+                    page.click("form button[type=submit]")
+                page.screenshot(path=args.out)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(10)
+    print(f"saved {args.out} ({Path(args.out).stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()
