@@ -101,12 +101,14 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.core.views import bp as core_bp
     from points_app.events.views import bp as events_bp
     from points_app.issues.views import bp as issues_bp
+    from points_app.ledger.views import bp as ledger_bp
     from points_app.people.views import bp as people_bp
     from points_app.store.views import bp as store_bp
 
     for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, events_bp):
         app.register_blueprint(bp)
     app.register_blueprint(store_bp)
+    app.register_blueprint(ledger_bp)
 
 
 def _wants_json() -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points_app.areas.models import Area, AreaLevel
@@ -110,6 +111,15 @@ def history(account: Account, page: int = 1, per_page: int = 30) -> tuple[list[T
         .order_by(Transfer.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
+        .options(
+            joinedload(Transfer.actor),
+            selectinload(Transfer.reversed_by),
+            *(
+                joinedload(side).selectinload(owner)
+                for side in (Transfer.debit_account, Transfer.credit_account)
+                for owner in (Account.volunteer, Account.organisation, Account.household)
+            ),
+        )
     ).all()
     return list(rows[:per_page]), len(rows) > per_page
 
