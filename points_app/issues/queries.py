@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -14,6 +14,13 @@ from points_app.areas.services import visible_areas
 from points_app.core.permissions import Permission, area_clause, area_paths, can
 from points_app.extensions import db
 from points_app.issues import deadlines
+from points_app.issues.contributions import (  # noqa: F401  (part of this module's reads)
+    Contributions,
+    ContributionTotals,
+    Contributor,
+    contribution_totals,
+    contributions,
+)
 from points_app.issues.models import (
     HandlingLevel,
     Issue,
@@ -294,57 +301,6 @@ def time_per_stage(issue: Issue, until: dt.datetime) -> list[tuple[IssueState, d
         if not stage.state.is_terminal:
             totals[stage.state] += stage.duration(until)
     return [(state, totals[state]) for state in OPEN_STATES if state in totals]
-
-
-# --- contributions: the events and attendance that served an issue ------------------------
-
-
-@dataclass
-class Contributor:
-    """A person or an organisation that served an issue, with hours and points."""
-
-    name: str
-    kind: str  # "person" or "organisation"
-    organisation: str = ""
-    hours: float = 0.0
-    points: int = 0
-
-
-@dataclass
-class Contributions:
-    """Who served an issue through events, and the totals."""
-
-    events: list[Any] = field(default_factory=list)
-    people: list[Contributor] = field(default_factory=list)
-    organisations: list[Contributor] = field(default_factory=list)
-
-    @property
-    def hours(self) -> float:
-        return round(sum(p.hours for p in self.people), 1)
-
-    @property
-    def points(self) -> int:
-        return sum(p.points for p in self.people) + sum(o.points for o in self.organisations)
-
-
-@dataclass(frozen=True)
-class ContributionTotals:
-    """Counts and sums of contributions to one issue, for lists."""
-
-    events: int = 0
-    people: int = 0
-    hours: float = 0.0
-    points: int = 0
-
-
-def contributions(issue: Issue) -> Contributions:
-    """The events linked to an issue and who served in them (people, organisations)."""
-    return Contributions()
-
-
-def contribution_totals(issue_ids: list[int]) -> dict[int, ContributionTotals]:
-    """Contribution totals per issue id (issues with none are left out)."""
-    return {}
 
 
 # --- resolved issues for the committee ----------------------------------------------------
