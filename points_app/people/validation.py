@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
 from points_app.core.errors import DomainError
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 # A mobile number, or a landline with its area code (0574-65812345 or 057465812345).
-CONTACT_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+CONTACT_PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
+ID_NUMBER_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
+
+
+def _normalise(value: str | None) -> str:
+    """Full-width digits and letters typed with a Chinese input method become plain ones."""
+    return unicodedata.normalize("NFKC", value or "")
 
 
 def id_check_char(first17: str) -> str:
@@ -25,7 +31,7 @@ def id_check_char(first17: str) -> str:
 
 def clean_id_number(value: str | None) -> str | None:
     """Return a valid 18-character ID number in upper case, None when empty; else refuse."""
-    text = re.sub(r"\s+", "", value or "").upper()
+    text = re.sub(r"\s+", "", _normalise(value)).upper()
     if not text:
         return None
     if not ID_NUMBER_RE.match(text):
@@ -58,7 +64,7 @@ def clean_id_number(value: str | None) -> str | None:
 
 def clean_mobile(value: str | None, *, required: bool, field: str = "phone") -> str | None:
     """Return an 11-digit mobile number, None when empty and optional; else refuse."""
-    text = re.sub(r"[\s-]+", "", value or "")
+    text = re.sub(r"[\s-]+", "", _normalise(value))
     if not text:
         if required:
             raise DomainError(
@@ -77,7 +83,7 @@ def clean_mobile(value: str | None, *, required: bool, field: str = "phone") -> 
 
 def clean_contact_phone(value: str | None) -> str | None:
     """Return a mobile or landline number, None when empty; else refuse."""
-    text = re.sub(r"\s+", "", value or "")
+    text = re.sub(r"\s+", "", _normalise(value))
     if not text:
         return None
     if not CONTACT_PHONE_RE.match(text):

@@ -69,3 +69,13 @@ def test_contact_phone_takes_a_landline_with_area_code():
     assert clean_contact_phone("") is None
     with pytest.raises(DomainError):
         clean_contact_phone("65812345")
+
+
+def test_full_width_digits_from_a_chinese_input_method_are_accepted_as_plain_digits():
+    assert clean_mobile("１３８１２３４５６７８", required=True) == "13812345678"
+    assert clean_id_number("１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"
+
+
+def test_digits_of_other_scripts_are_refused():
+    with pytest.raises(DomainError):
+        clean_mobile("١٣٨١٢٣٤٥٦٧٨", required=True)
