@@ -25,7 +25,7 @@ def test_admin_on_a_phone_signs_in_and_opens_the_area_tree(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
 
-    page.locator(f"main a[href='{'/areas/'}']").first.click()
+    page.locator("main a[href='/areas/']").first.click()
     page.wait_for_url(live_server("/areas/"))
     tree_text = page.locator("ul.tree").inner_text()
     for name in ("象山县", "丹东街道", "社区A", "网格A", "微网格B"):
@@ -41,3 +41,18 @@ def test_wrong_password_keeps_the_person_on_the_login_form(live_server, phone_pa
         page.click("form button[type=submit]")
     assert "/login" in page.url
     assert page.locator("input[name=login]").input_value() == "nobody"
+
+
+def test_desktop_sign_in_shows_the_top_navigation(
+    live_server, desktop_page, sign_in, tree, make_user
+):
+    make_user(Role.admin, tree["county"], username="admin")
+    page = desktop_page
+
+    sign_in(page, "admin", PASSWORD)
+
+    nav = page.locator("header nav")
+    assert nav.is_visible()
+    nav.locator("a[href='/areas/']").click()
+    page.wait_for_url(live_server("/areas/"))
+    assert "象山县" in page.locator("main").inner_text()
