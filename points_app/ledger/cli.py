@@ -53,7 +53,7 @@ def history_command(account_id: int, page: int, per_page: int) -> None:
     for t in rows:
         other = t.counterparty(account)
         line = (
-            f"{t.created_at:%Y-%m-%d %H:%M} #{t.id:<6} {t.kind:<8} {t.signed_amount(account):>+7}"
+            f"{t.created_at:%Y-%m-%d %H:%M}Z #{t.id:<6} {t.kind:<8} {t.signed_amount(account):>+7}"
             f"  with account {other.id} ({other.kind})"
         )
         if t.reverses_id:

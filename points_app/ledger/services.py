@@ -1,18 +1,16 @@
-"""Ledger services: accounts, transfers and reversals. They flush; only
-`run_in_transaction` commits, as the edge of a unit of work."""
+"""Ledger services: accounts, transfers and reversals. They flush, never commit;
+`run_in_transaction` (from `ledger.transactions`) is the edge that commits and retries."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,16 +18,14 @@ from points_app.areas.models import Area, AreaLevel
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.ledger.models import SYSTEM_KINDS, Account, AccountKind, Transfer, TransferKind
+from points_app.ledger.transactions import is_retryable as is_retryable
+from points_app.ledger.transactions import run_in_transaction as run_in_transaction
 
 if TYPE_CHECKING:
     from points_app.people.models import Household, Organisation, Volunteer
 
-T = TypeVar("T")
-
 MAX_KEY_LENGTH = 255
 MAX_MEMO_LENGTH = 500
-# PostgreSQL: serialization_failure, deadlock_detected. Retrying the whole unit is safe.
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 # --- accounts -------------------------------------------------------------------------
@@ -374,41 +370,3 @@ def _post(
             _refuse_if_reversed(reverses)
         raise
     return record
-
-
-# --- transactions ---------------------------------------------------------------------
-
-
-def is_retryable(error: BaseException) -> bool:
-    """Return True for a PostgreSQL serialization failure or deadlock."""
-    orig = getattr(error, "orig", None)
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return code in RETRYABLE_SQLSTATES
-
-
-def run_in_transaction(
-    fn: Callable[[], T],
-    *,
-    attempts: int = 5,
-    sleep: Callable[[float], None] = time.sleep,
-) -> T:
-    """Run `fn` and commit; on a serialization failure or deadlock, roll back and run it again.
-
-    `fn` is the whole unit of work: it must load what it needs itself, since a retry
-    starts from a clean session. Any other error rolls back and is raised.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            result = fn()
-            db.session.commit()
-            return result
-        except DBAPIError as error:
-            db.session.rollback()
-            if attempt >= attempts or not is_retryable(error):
-                raise
-            # Jittered exponential backoff: 5 ms, 10 ms, 20 ms… times a random factor.
-            sleep(min(0.005 * 2 ** (attempt - 1), 0.2) * random.uniform(0.5, 1.5))
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")  # pragma: no cover

@@ -246,3 +246,15 @@ def test_store_redemptions_are_voided_at_the_store_not_here(login_as, people, tr
 def test_overview_lists_communities(login_as, people, funded):
     page = login_as(people["committee"]).get("/ledger/").get_data(as_text=True)
     assert "社区A" in page and "社区B" not in page
+
+
+def test_people_pages_link_to_the_points_account(login_as, people, funded):
+    client = login_as(people["committee"])
+    volunteer = client.get(f"/volunteers/{people['v1'].id}").get_data(as_text=True)
+    assert f"/ledger/owners/volunteer/{people['v1'].id}" in volunteer
+    assert '<strong class="points-inline">6</strong>' in volunteer
+    household = client.get(f"/households/{people['h1'].id}").get_data(as_text=True)
+    assert f"/ledger/owners/household/{people['h1'].id}" in household
+    org = client.get(f"/organisations/{people['org'].id}").get_data(as_text=True)
+    assert '<strong class="points-inline">0</strong>' in org
+    assert "/ledger/issue?community=" in org
