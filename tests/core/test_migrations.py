@@ -96,7 +96,10 @@ def _script() -> ScriptDirectory:
 
 
 def test_migrations_have_one_head():
-    heads = _script().get_heads()
+    try:
+        heads = _script().get_heads()
+    except KeyError as missing:
+        pytest.fail(f"a migration's down_revision names {missing}, which is not in migrations/")
     assert len(heads) == 1, (
         f"migrations branch into heads {heads}: point the newer one's down_revision "
         "at the other (or add a merge revision)"
