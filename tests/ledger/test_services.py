@@ -274,3 +274,24 @@ def test_balance_reads_the_database_not_a_stale_object(people, issue):
     )
     assert services.balance_of(volunteer) == 8
     db.session.rollback()
+
+
+def test_history_pages_interleave_paid_and_received_transfers(people, tree, issue):
+    volunteer = services.account_for_volunteer(people["v1"])
+    household = services.account_for_household(people["h1"])
+    issue(volunteer, 100)
+    for i in range(12):
+        services.transfer(
+            debit=volunteer, credit=household, amount=1 + i, kind=TransferKind.give, actor=None
+        )
+        if i % 3 == 0:
+            issue(volunteer, 5)
+    db.session.commit()
+    everything = db.session.scalars(select(Transfer.id).order_by(Transfer.id.desc())).all()
+    seen, page, more = [], 1, True
+    while more:
+        rows, more = services.history(volunteer, page=page, per_page=4)
+        seen += [t.id for t in rows]
+        page += 1
+    assert seen == list(everything)
+    assert page - 1 == -(-len(everything) // 4)
