@@ -156,6 +156,9 @@ def load_demo() -> list[tuple[str, str, str]]:
     from points_app.events.demo import load_events_demo
 
     load_events_demo()
+    from points_app.issues.demo import load_issues_demo
+
+    load_issues_demo()
     from points_app.ledger.demo import load_ledger_demo
 
     load_ledger_demo()

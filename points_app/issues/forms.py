@@ -82,12 +82,17 @@ class EvaluationForm(FlaskForm):
     """The resident's rating (评): satisfaction and whether it is solved."""
 
     satisfaction = RadioField(
-        _l("Satisfaction"), coerce=int, choices=SATISFACTION_CHOICES, validators=[InputRequired()]
+        _l("Satisfaction"),
+        coerce=int,
+        choices=SATISFACTION_CHOICES,
+        validators=[InputRequired()],
+        render_kw={"class": "choices"},
     )
     solved = RadioField(
         _l("Is it solved?"),
         choices=[("yes", _l("Yes, solved")), ("no", _l("No, not solved"))],
         validators=[InputRequired()],
+        render_kw={"class": "choices inline"},
     )
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
 

@@ -279,7 +279,7 @@ def evaluate(issue_id: int) -> Any:
         if evaluation.is_accepted:
             flash(_("Thank you. The issue is closed."), "success")
         else:
-            flash(_("The issue goes back to handling (退回重办)."), "info")
+            flash(_("The issue goes back to handling."), "info")
         return redirect(url_for("issues.detail", issue_id=issue.id))
     return _render_detail(issue, evaluation_form=form, status=422)
 
