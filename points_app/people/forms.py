@@ -126,3 +126,13 @@ class EndPairingForm(FlaskForm):
     """End a pairing on a date."""
 
     end_date = DateField(_l("Last day"), validators=[InputRequired()])
+
+
+class NumberLookupForm(FlaskForm):
+    """Find a household by its head's ID number or its phone (sent by POST, never in a URL)."""
+
+    number = StringField(
+        _l("ID number or mobile phone"),
+        validators=[DataRequired(), Length(max=30)],
+        render_kw={"autocomplete": "off", "inputmode": "text"},
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -182,6 +184,31 @@ def households_page(
     if q:
         stmt = _household_search(stmt, q)
     return _page(stmt, page, per_page)
+
+
+def looks_like_personal_number(text: str) -> bool:
+    """True for text holding a run of 7+ digits: a phone or ID number, never a search key."""
+    return re.search(r"[0-9０-９]{7,}", text) is not None
+
+
+def households_by_number(actor: Any, number: str) -> list[Household]:
+    """Households, among those whose private details the actor may see, with this ID number
+    or phone (exact match, after the same clean-up the forms apply)."""
+    text = re.sub(r"[\s-]+", "", unicodedata.normalize("NFKC", number)).upper()
+    if not text:
+        return []
+    place = household_place()
+    stmt = (
+        select(Household)
+        .join(place, place.id == func.coalesce(Household.grid_id, Household.community_id))
+        .where(
+            area_clause(place.path, actor, P.view_household_private),
+            or_(Household.id_number == text, Household.phone == text),
+        )
+        .order_by(Household.public_no)
+        .limit(20)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def household_area_choices(actor: Any, permission: Permission) -> list[Area]:

@@ -29,6 +29,7 @@ from points_app.people.models import (
     Pairing,
     Volunteer,
 )
+from points_app.people.queries import households_by_number
 from points_app.people.validation import clean_contact_phone, clean_id_number, clean_mobile
 
 P = Permission
@@ -436,6 +437,14 @@ def household_details(
         address=household.address,
         is_private=True,
     )
+
+
+def find_households_by_number(actor: Any, number: str) -> list[Household]:
+    """Look households up by ID number or phone; the lookup is audited, the number is not kept."""
+    found = households_by_number(actor, number)
+    record(actor, "household.lookup", "household", None, matches=len(found))
+    db.session.flush()
+    return found
 
 
 # Pairings ---------------------------------------------------------------------------------

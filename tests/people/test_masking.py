@@ -139,3 +139,53 @@ def test_no_link_or_form_carries_personal_data_in_a_url(client, people, admin, l
         for form in re.findall(r"<form[^>]*>.*?</form>", page, re.S):
             if 'name="id_number"' in form or 'name="phone"' in form:
                 assert 'method="post"' in form
+
+
+def test_phone_typed_in_the_search_box_is_not_searched_nor_shown(client, people, admin, login_as):
+    login_as(admin)
+    household = people["household_a"]
+    for url in (f"/households?q={household.phone}", f"/volunteers?q={household.phone}&page=2"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert household.phone not in response.headers["Location"]
+        assert "page=" not in response.headers["Location"]
+    response = client.get(f"/households?q={household.id_number}&community=5")
+    assert household.id_number not in response.headers["Location"]
+    assert "community=5" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "never appear in web addresses" in page
+    assert "/households/find" in page
+
+
+def test_lookup_by_id_number_is_a_post_and_is_audited_without_the_number(
+    client, people, admin, login_as
+):
+    login_as(admin)
+    household = people["household_a"]
+    response = client.post("/households/find", data={"number": household.id_number.lower()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert household.public_no in page
+    assert household.id_number not in page and household.id_number.lower() not in page
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "household.lookup")
+    ).one()
+    assert entry.detail == {"matches": 1}
+    page = client.post("/households/find", data={"number": household.phone}).get_data(as_text=True)
+    assert household.public_no in page and household.phone not in page
+
+
+def test_lookup_finds_nothing_outside_ones_areas(client, people, tree, make_user, login_as):
+    login_as(make_user(Role.committee, tree["community_b"]))
+    page = client.post(
+        "/households/find", data={"number": people["household_a"].id_number}
+    ).get_data(as_text=True)
+    assert people["household_a"].public_no not in page
+    assert "No household you may see" in page
+
+
+def test_lookup_is_only_for_roles_with_private_access(client, people, tree, make_user, login_as):
+    login_as(make_user(Role.clerk, tree["community_a"]))
+    assert client.get("/households/find").status_code == 403
+    response = client.post("/households/find", data={"number": people["household_a"].phone})
+    assert response.status_code == 403

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
@@ -17,7 +17,7 @@ from points_app.core.permissions import Permission
 from points_app.core.web import MAX_DB_ID, page_number
 from points_app.extensions import db
 from points_app.people.models import HouseholdCategory, OrganisationKind
-from points_app.people.queries import clean_query
+from points_app.people.queries import clean_query, looks_like_personal_number
 from points_app.people.views import bp
 
 
@@ -70,13 +70,30 @@ def int_arg(name: str) -> int | None:
 
 
 def list_args() -> dict[str, Any]:
-    """The search text, community filter and page of a list page."""
+    """The search text, community filter and page of a list page.
+
+    A phone or ID number typed in a search box is dropped: searching for one is a POST.
+    """
+    q = clean_query(request.args.get("q"))
     return {
-        "q": clean_query(request.args.get("q")),
+        "q": "" if looks_like_personal_number(q) else q,
         "community_id": int_arg("community"),
         "page": page_number(),
         "per_page": int(current_app.config.get("PAGE_SIZE", 30)),
     }
+
+
+def drop_personal_number(endpoint: str) -> Any | None:
+    """If the search box held a phone or ID number, send the browser to the list without it.
+
+    The number is neither searched for nor repeated in the page's links; the list then
+    says why (``?number_refused=1``).
+    """
+    if not looks_like_personal_number(clean_query(request.args.get("q"))):
+        return None
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("q", "page")}
+    kept["number_refused"] = 1
+    return redirect(url_for(endpoint, **kept))
 
 
 def indent(area: Area) -> str:

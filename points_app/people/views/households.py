@@ -14,10 +14,11 @@ from points_app.core.permissions import Permission, can
 from points_app.core.web import load_or_404, require, unit_of_work
 from points_app.extensions import db
 from points_app.people import queries, services
-from points_app.people.forms import HouseholdForm, apply_domain_error
+from points_app.people.forms import HouseholdForm, NumberLookupForm, apply_domain_error
 from points_app.people.models import Household, HouseholdCategory
 from points_app.people.views import bp
 from points_app.people.views.common import (
+    drop_personal_number,
     household_category_label,
     indent,
     list_args,
@@ -38,6 +39,8 @@ def _no_store(body: str) -> Any:
 @login_required
 def households() -> Any:
     require(P.view_households)
+    if (response := drop_personal_number("people.households")) is not None:
+        return response
     args = list_args()
     page = queries.households_page(current_user, **args)
     return render_template(
@@ -47,6 +50,19 @@ def households() -> Any:
         community_id=args["community_id"],
         communities=queries.communities_visible(current_user, P.view_households),
     )
+
+
+@bp.route("/households/find", methods=["GET", "POST"])
+@login_required
+def find_household() -> Any:
+    require(P.view_household_private)
+    form = NumberLookupForm()
+    found: list[Household] | None = None
+    if form.validate_on_submit():
+        with unit_of_work():
+            found = services.find_households_by_number(current_user, form.number.data or "")
+        form.number.data = ""  # do not echo the number back
+    return _no_store(render_template("people/household_find.html", form=form, found=found))
 
 
 def _household_form(household: Household | None = None) -> HouseholdForm:

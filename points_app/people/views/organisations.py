@@ -17,7 +17,12 @@ from points_app.people import queries, services
 from points_app.people.forms import MembershipForm, OrganisationForm, apply_domain_error
 from points_app.people.models import Membership, Organisation, OrganisationKind, Volunteer
 from points_app.people.views import bp
-from points_app.people.views.common import area_choices, list_args, organisation_kind_label
+from points_app.people.views.common import (
+    area_choices,
+    drop_personal_number,
+    list_args,
+    organisation_kind_label,
+)
 
 P = Permission
 ORG_LEVELS = (AreaLevel.county, AreaLevel.street, AreaLevel.community)
@@ -27,6 +32,8 @@ ORG_LEVELS = (AreaLevel.county, AreaLevel.street, AreaLevel.community)
 @login_required
 def organisations() -> Any:
     require(P.view_people)
+    if (response := drop_personal_number("people.organisations")) is not None:
+        return response
     args = list_args()
     page = queries.organisations_page(current_user, **args)
     return render_template(

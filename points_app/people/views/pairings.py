@@ -16,7 +16,7 @@ from points_app.people import queries, services
 from points_app.people.forms import EndPairingForm, PairingForm, apply_domain_error
 from points_app.people.models import Household, Organisation, Pairing, Volunteer
 from points_app.people.views import bp
-from points_app.people.views.common import int_arg, list_args, local_today
+from points_app.people.views.common import drop_personal_number, int_arg, list_args, local_today
 
 P = Permission
 STATUSES = ("current", "future", "ended", "all")
@@ -26,6 +26,8 @@ STATUSES = ("current", "future", "ended", "all")
 @login_required
 def pairings() -> Any:
     require(P.view_households)
+    if (response := drop_personal_number("people.pairings")) is not None:
+        return response
     args = list_args()
     status = request.args.get("status", "current")
     if status not in STATUSES:

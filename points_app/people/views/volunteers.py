@@ -17,7 +17,7 @@ from points_app.people import queries, services
 from points_app.people.forms import VolunteerForm, apply_domain_error
 from points_app.people.models import Volunteer
 from points_app.people.views import bp
-from points_app.people.views.common import area_choices, list_args
+from points_app.people.views.common import area_choices, drop_personal_number, list_args
 
 P = Permission
 
@@ -26,6 +26,8 @@ P = Permission
 @login_required
 def volunteers() -> Any:
     require(P.view_people)
+    if (response := drop_personal_number("people.volunteers")) is not None:
+        return response
     args = list_args()
     page = queries.volunteers_page(current_user, **args)
     return render_template(
