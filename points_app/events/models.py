@@ -267,6 +267,9 @@ class Attendance(Model):
     event: Mapped[Event] = relationship(lazy="joined")
     volunteer: Mapped[Volunteer] = relationship(lazy="joined")
     for_household: Mapped[Household | None] = relationship()
+    moves: Mapped[list[AttendanceMove]] = relationship(
+        order_by="AttendanceMove.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def area(self) -> Area:

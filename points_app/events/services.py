@@ -419,6 +419,38 @@ def _household_choice(
     )
 
 
+def _checked_in_at(event_id: int, volunteer_id: int) -> tuple[int, dt.datetime] | None:
+    """The id and check-in time of a volunteer's attendance at an event, if any (cheap)."""
+    row = db.session.execute(
+        select(Attendance.id, Attendance.checked_in_at).where(
+            Attendance.event_id == event_id, Attendance.volunteer_id == volunteer_id
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _insert_once(attendance: Attendance) -> None:
+    """Insert a new attendance; losing a race to the same volunteer is `already_checked_in`.
+
+    On SQLite the writing transaction (BEGIN IMMEDIATE) already serialises check-ins, so
+    the check above cannot be overtaken; on PostgreSQL the unique index decides, inside
+    a savepoint so the loser can still answer.
+    """
+    db.session.add(attendance)
+    if not _is_postgres():
+        db.session.flush()
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        db.session.expunge(attendance)
+        winner = _checked_in_at(attendance.event_id, attendance.volunteer_id)
+        if winner is None:
+            raise
+        raise _already_in(*winner) from None
+
+
 def _existing(event: Event, volunteer: Volunteer) -> Attendance | None:
     return db.session.scalars(
         select(Attendance).where(
@@ -427,12 +459,12 @@ def _existing(event: Event, volunteer: Volunteer) -> Attendance | None:
     ).first()
 
 
-def _already_in(attendance: Attendance) -> DomainError:
+def _already_in(attendance_id: int, checked_in_at: dt.datetime) -> DomainError:
     return DomainError(
         "already_checked_in",
-        _l("Already checked in at %(time)s.", time=_hhmm(attendance.checked_in_at)),
+        _l("Already checked in at %(time)s.", time=_hhmm(checked_in_at)),
         409,
-        attendance_id=attendance.id,
+        attendance_id=attendance_id,
     )
 
 
@@ -459,9 +491,9 @@ def check_in(
 ) -> Attendance:
     """Check a volunteer in at an event; a second check-in is refused, nothing recorded."""
     now = _now(now)
-    existing = _existing(event, volunteer)
+    existing = _checked_in_at(event.id, volunteer.id)
     if existing is not None:
-        raise _already_in(existing)
+        raise _already_in(*existing)
     _check_may_attend(event, volunteer)
     _check_time_window(event, now)
     household = _household_choice(volunteer, for_household_id, now)
@@ -471,24 +503,12 @@ def check_in(
         volunteer_id=volunteer.id,
         checked_in_at=now,
         for_household_id=household.id if household else None,
-        recorded_by_id=getattr(actor, "id", None),
+        recorded_by_id=_id(actor),
     )
     if not event.needs_checkout:
         attendance.minutes = _minutes(event, event.starts_at, event.ends_at)
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-    except IntegrityError:
-        # Another request checked the same volunteer in a moment ago: theirs stands.
-        winner = _existing(event, volunteer)
-        if winner is None:
-            raise
-        raise _already_in(winner) from None
-    db.session.add(
-        AttendanceMove(
-            attendance_id=attendance.id, to_status=A.pending, actor_id=_id(actor), at=now
-        )
-    )
+    # Born pending: the history records moves from here on (the check-in is the hot path).
+    _insert_once(attendance)
     if not event.needs_checkout and not event.needs_approval:
         _approve(attendance, actor=actor, now=now, note="automatic")
     db.session.flush()
@@ -588,9 +608,9 @@ def add_manual_attendance(
 ) -> Attendance:
     """Record by hand a volunteer's time at an event (marked as such); pending approval."""
     _check_manual_minutes(event, minutes)
-    existing = _existing(event, volunteer)
+    existing = _checked_in_at(event.id, volunteer.id)
     if existing is not None:
-        raise _already_in(existing)
+        raise _already_in(*existing)
     if not may_serve_at(volunteer, event):
         _check_may_attend(event, volunteer)
     attendance = Attendance(
@@ -604,12 +624,6 @@ def add_manual_attendance(
         recorded_by_id=_id(actor),
     )
     db.session.add(attendance)
-    db.session.flush()
-    db.session.add(
-        AttendanceMove(
-            attendance_id=attendance.id, to_status=A.pending, actor_id=_id(actor), note="manual"
-        )
-    )
     record(actor, "attendance.manual", "attendance", attendance.id, minutes=minutes)
     db.session.flush()
     return attendance

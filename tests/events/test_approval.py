@@ -53,7 +53,9 @@ def test_double_approval_makes_one_transfer(event, people, now):
     db.session.commit()
     assert _transfers() == 1
     moves = db.session.scalars(select(AttendanceMove).where(AttendanceMove.attendance_id == a.id))
-    assert [m.to_status for m in moves] == [AttendanceStatus.pending, AttendanceStatus.approved]
+    assert [(m.from_status, m.to_status) for m in moves] == [
+        (AttendanceStatus.pending, AttendanceStatus.approved)
+    ]
 
 
 def test_bulk_approve_skips_who_is_still_checked_in(event, people, now):
