@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from points_app.areas.models import Area, AreaLevel
 from points_app.areas.services import visible_areas
-from points_app.core.permissions import Permission, area_clause, area_paths
+from points_app.core.permissions import Permission, area_clause
 from points_app.extensions import db
 from points_app.people.models import Household, Membership, Organisation, Pairing, Volunteer
 
@@ -50,14 +50,6 @@ def household_place() -> Any:
 def communities_visible(actor: Any, permission: Permission) -> list[Area]:
     """Communities at or below where the actor holds the permission (for filters)."""
     return visible_areas(actor, permission, AreaLevel.community)
-
-
-def _ancestor_ids(actor: Any, permission: Permission) -> set[int]:
-    """Ids of the areas above each area where the actor holds the permission."""
-    ids: set[int] = set()
-    for path in area_paths(actor, permission):
-        ids.update(int(part) for part in path.strip("/").split("/") if part)
-    return ids
 
 
 # Volunteers -------------------------------------------------------------------------------
@@ -320,21 +312,4 @@ def pairings_of(
     if household is not None:
         stmt = stmt.where(Pairing.household_id == household.id)
     stmt = stmt.order_by(Pairing.end_date.is_not(None), Pairing.start_date.desc(), Pairing.id)
-    return list(db.session.scalars(stmt))
-
-
-def volunteer_choices(actor: Any, permission: Permission) -> list[Volunteer]:
-    """Volunteers in or above the areas where the actor holds the permission."""
-    stmt = (
-        select(Volunteer)
-        .join(Area, Area.id == Volunteer.home_community_id)
-        .where(
-            or_(
-                area_clause(Area.path, actor, permission),
-                Area.id.in_(_ancestor_ids(actor, permission)),
-            )
-        )
-        .order_by(Volunteer.real_name)
-        .limit(1000)
-    )
     return list(db.session.scalars(stmt))
