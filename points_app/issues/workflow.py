@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from points_app.areas.services import community_of
 from points_app.core.errors import DomainError, Forbidden
@@ -169,6 +170,13 @@ def _record(
     return event
 
 
+def lock_issue(issue: Issue) -> Issue:
+    """Re-read the issue under a row lock (PostgreSQL), so two moves cannot both start
+    from the same state; SQLite's BEGIN IMMEDIATE already serialises writers."""
+    stmt = select(Issue).where(Issue.id == issue.id).with_for_update(of=Issue)
+    return db.session.scalars(stmt.execution_options(populate_existing=True)).one()
+
+
 def open_issue(issue: Issue, *, actor: Any, at: dt.datetime, note: str = "") -> IssueEvent:
     """Put a new issue in its first state, raised (说), with the first timeline row."""
     issue.state = S.raised
@@ -198,6 +206,7 @@ def transition(
     `evaluate_issue()` only.
     """
     dst = parse_state(to)
+    issue = lock_issue(issue)
     src = issue.state
     at = at or deadlines.now()
     note = (note or "").strip()[:MAX_NOTE]
@@ -325,6 +334,7 @@ def evaluate_issue(
     Not solved, or satisfaction 2 or less, sends the issue back (退回重办).
     """
     at = at or deadlines.now()
+    issue = lock_issue(issue)
     if issue.state is not S.evaluating:
         raise DomainError(
             "not_evaluating",
