@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -22,6 +22,8 @@ def _select_locale() -> str:
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands, tests calling services directly
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in languages:
         return str(chosen)
@@ -85,7 +87,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
 def _register_models() -> None:
     # Import every model module so metadata is complete for Alembic and create_all.
+    from points_app.accounts import login_throttle as _login_throttle  # noqa: F401
     from points_app.accounts import models as _accounts  # noqa: F401
+    from points_app.api import models as _api  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
     from points_app.events import models as _events  # noqa: F401
@@ -97,6 +101,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from points_app.accounts.views import bp as accounts_bp
+    from points_app.api.views import bp as api_bp
     from points_app.areas.views import bp as areas_bp
     from points_app.core.views import bp as core_bp
     from points_app.events.views import bp as events_bp
@@ -105,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.people.views import bp as people_bp
     from points_app.store.views import bp as store_bp
 
-    for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, events_bp):
+    for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, api_bp, events_bp):
         app.register_blueprint(bp)
     app.register_blueprint(store_bp)
     app.register_blueprint(ledger_bp)
@@ -122,7 +127,8 @@ def _register_error_handlers(app: Flask) -> None:
 
         _db.session.rollback()
         if _wants_json():
-            return jsonify(error.to_dict()), error.status
+            # e.g. Retry-After on rate_limited, WWW-Authenticate on unauthorized
+            return jsonify(error.to_dict()), error.status, getattr(error, "headers", None) or {}
         return render_template("error.html", message=error.message, code=error.code), error.status
 
     @app.errorhandler(CSRFError)
@@ -136,6 +142,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         messages = {
             400: _l("The request could not be understood."),
+            401: _l("Sign in first."),
             403: _l("You may not open this page. Ask your community administrator if you need to."),
             404: _l("This page does not exist, or you may not see it."),
             405: _l("This action is not allowed here."),
@@ -144,10 +151,16 @@ def _register_error_handlers(app: Flask) -> None:
         }
         status = error.code or 500
         message = messages.get(status, error.description or "")
-        codes = {400: "validation_error", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
+        codes = {
+            400: "validation_error", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+            422: "validation_error", 429: "rate_limited",
+        }  # fmt: skip
         if _wants_json():
             code = codes.get(status, f"http_{status}")
-            return jsonify({"error": {"code": code, "message": str(message)}}), status
+            body = jsonify({"error": {"code": code, "message": str(message)}})
+            allow = error.get_response().headers.get("Allow")
+            return body, status, {"Allow": allow} if allow else {}
         return render_template("error.html", message=message, code=status), status
 
     @app.errorhandler(500)

@@ -157,3 +157,22 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return client
 
     return login
+
+
+@pytest.fixture
+def api_headers(app: Flask) -> Callable[..., dict[str, str]]:
+    """Headers for an /api/v1 call as a user: api_headers(user, idempotency_key=None)."""
+    from points_app.api.services import issue_token
+
+    tokens: dict[int, str] = {}
+
+    def headers(user: User, idempotency_key: str | None = None) -> dict[str, str]:
+        if user.id not in tokens:
+            tokens[user.id] = issue_token(user)[1]
+            db.session.commit()
+        out = {"Authorization": f"Bearer {tokens[user.id]}"}
+        if idempotency_key is not None:
+            out["Idempotency-Key"] = idempotency_key
+        return out
+
+    return headers

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from points_app.accounts import services
 from points_app.accounts.forms import ChangePasswordForm, LoginForm, RoleForm, UserForm
+from points_app.accounts.login_throttle import RateLimited, sign_in
 from points_app.accounts.models import Role, RoleAssignment, User
 from points_app.areas.models import Area
 from points_app.areas.services import visible_areas
@@ -35,7 +36,7 @@ login_manager.login_message_category = "info"
 
 @login_manager.unauthorized_handler
 def _unauthorized() -> Any:
-    from flask import jsonify, request
+    from flask import jsonify
 
     if request.path.startswith("/api/"):
         body = {"error": {"code": "unauthorized", "message": "Sign in first."}}
@@ -68,8 +69,14 @@ def login() -> Any:
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        with unit_of_work():
-            user = services.authenticate(form.login.data or "", form.password.data or "")
+        try:
+            with unit_of_work():
+                user = sign_in(
+                    form.login.data or "", form.password.data or "", ip=request.remote_addr or ""
+                )
+        except RateLimited as error:
+            form.password.errors = [error.message]
+            return render_template("accounts/login.html", form=form), 429
         if user is None:
             form.password.errors = [_("The username/phone or password is wrong.")]
         else:
