@@ -47,7 +47,9 @@ def seed(url: str, clients: int, events: int) -> tuple[list[str], list[str]]:
     )
     with app.app_context(), app.test_request_context():
         county = create_area(name="县", code="B", level=AreaLevel.county, parent=None, actor=None)
-        street = create_area(name="街道", code="B-S", level=AreaLevel.street, parent=county, actor=None)
+        street = create_area(
+            name="街道", code="B-S", level=AreaLevel.street, parent=county, actor=None
+        )
         community = create_area(
             name="社区", code="B-S-C", level=AreaLevel.community, parent=street, actor=None
         )
