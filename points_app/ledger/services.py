@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -352,8 +353,11 @@ def _post(
     if reverses is not None:
         _refuse_if_reversed(reverses)
 
+    # Only a key or a reversal can lose a race on a unique constraint; only then is a
+    # savepoint worth its two round trips. A refused move has written nothing either way.
+    may_race = key is not None or reverses is not None
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested() if may_race else contextlib.nullcontext():
             _move(debit, credit, amount)
             record = Transfer(
                 debit_account_id=debit.id,
@@ -369,6 +373,7 @@ def _post(
                 request_hash=fingerprint,
             )
             db.session.add(record)
+            db.session.flush()
     except BaseException as error:
         db.session.expire(debit, ["balance"])
         db.session.expire(credit, ["balance"])

@@ -177,3 +177,37 @@ def test_ten_simultaneous_requests_with_one_key_make_one_transfer(wide_app, roun
     assert count == 1
     assert services.balance_of(db.session.get(Account, spender_id)) == 15
     assert all(result.is_clean for result in run_checks())
+
+
+def test_opposite_transfers_between_two_accounts_do_not_deadlock(wide_app):
+    """Half the writers pay A -> B, half B -> A, at once; rows are locked in id order."""
+    issuance_id, spender_id, target_id = _accounts(wide_app)
+    issuance = db.session.get(Account, issuance_id)
+    assert issuance is not None
+    for account_id, amount in ((spender_id, 90), (target_id, 100)):  # 100 each: never short
+        account = db.session.get(Account, account_id)
+        assert account is not None
+        services.transfer(
+            debit=issuance, credit=account, amount=amount, kind=TransferKind.issue, actor=None
+        )
+    db.session.commit()
+
+    def pay(i: int) -> int:
+        pair = (spender_id, target_id) if i % 2 else (target_id, spender_id)
+        for _ in range(5):
+
+            def unit() -> Transfer:
+                debit, credit = (db.session.get(Account, x) for x in pair)
+                assert debit is not None and credit is not None
+                return services.transfer(
+                    debit=debit, credit=credit, amount=1, kind=TransferKind.adjust, actor=None
+                )
+
+            services.run_in_transaction(unit)
+        return 5
+
+    results = _run_together(wide_app, 20, pay)
+    assert results == [5] * 20, results
+    assert services.balance_of(db.session.get(Account, spender_id)) == 100
+    assert services.balance_of(db.session.get(Account, target_id)) == 100
+    assert all(result.is_clean for result in run_checks())
