@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 
 from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from points_app.accounts.models import Role, RoleAssignment, User
 from points_app.areas.models import Area
@@ -27,10 +30,19 @@ def find_user_by_login(login: str) -> User | None:
     return db.session.scalars(stmt).first()
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
 def authenticate(login: str, password: str) -> User | None:
     """Return the enabled user whose login and password match, else None."""
     user = find_user_by_login(login)
-    if user is None or not user.is_enabled or not user.check_password(password):
+    if user is None:
+        # Spend the same time as a real check, so timing does not reveal which logins exist.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.is_enabled or not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     return user
