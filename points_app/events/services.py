@@ -436,15 +436,16 @@ def _insert_once(attendance: Attendance) -> None:
     the check above cannot be overtaken; on PostgreSQL the unique index decides, inside
     a savepoint so the loser can still answer.
     """
-    db.session.add(attendance)
     if not _is_postgres():
+        db.session.add(attendance)
         db.session.flush()
         return
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(attendance)
     except IntegrityError:
-        db.session.expunge(attendance)
+        if attendance in db.session:  # rolling the savepoint back usually expunged it
+            db.session.expunge(attendance)
         winner = _checked_in_at(attendance.event_id, attendance.volunteer_id)
         if winner is None:
             raise
