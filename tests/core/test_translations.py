@@ -58,8 +58,11 @@ def test_chinese_is_the_default_locale_outside_tests():
     assert DevConfig.BABEL_DEFAULT_LOCALE == ProductionConfig.BABEL_DEFAULT_LOCALE == "zh"
 
 
-def test_pages_switch_between_chinese_and_english(client):
-    chinese = client.get("/login?lang=zh").get_data(as_text=True)
+def test_pages_switch_between_chinese_and_english(app, client):
+    # A fresh app context per request, as in production (Babel caches per context).
+    with app.app_context():
+        chinese = client.get("/login?lang=zh").get_data(as_text=True)
     assert "登录" in chinese
-    english = client.get("/login?lang=en").get_data(as_text=True)
+    with app.app_context():
+        english = client.get("/login?lang=en").get_data(as_text=True)
     assert "Sign in" in english and "登录" not in english
