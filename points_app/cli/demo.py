@@ -125,7 +125,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         community = communities[i % 2]
         # Every other household of a community sits in its first grid, so the demo
         # grid worker has households to visit.
-        grid = _area(f"{community.code}-G1") if i % 4 < 2 else None
+        household_grid = _area(f"{community.code}-G1") if i % 4 < 2 else None
         id_first17 = f"33022519{50 + i:02d}0101{100 + i:03d}"
         household = Household(
             public_no=f"{community.code}-H{i // 2 + 1:03d}",
@@ -133,7 +133,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             members_count=1 + i % 4,
             address=f"{community.name}{i + 1}幢{101 + i}室",
             community=community,
-            grid=grid,
+            grid=household_grid,
             category=categories[i % len(categories)],
             id_number=id_first17 + id_check_char(id_first17),
             phone=f"1380574{i:04d}",
