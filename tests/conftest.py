@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -64,6 +64,13 @@ def app(_pg_schema: None, db_url: str) -> Iterator[Flask]:
         SQLALCHEMY_DATABASE_URI = normalise_database_url(db_url)
 
     app = create_app(Cfg)
+
+    @app.before_request
+    def _forget_previous_user() -> None:
+        # The test's app context outlives each request; in production every request
+        # has its own, so Flask-Login's per-context user cache must not leak between them.
+        g.pop("_login_user", None)
+
     with app.app_context():
         if ON_POSTGRES:
             _truncate_all()
