@@ -254,7 +254,6 @@ def create_redemption() -> Any:
         actor=current_user,
         idempotency_key="api:" + request.headers[HEADER],
     )
-    db.session.refresh(redemption)
     return redemption_json(redemption), 201
 
 

@@ -8,6 +8,7 @@ locked in one order everywhere — the household's account, then products by id,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -535,11 +536,14 @@ def _actor_id(actor: Any) -> int | None:
     return getattr(actor, "id", None) if actor is not None else None
 
 
-def _lock_account(account: Account) -> None:
+def _lock_account(account: Account) -> bool:
     """On PostgreSQL, lock the household's account row first: it serialises every
-    redemption and void of one household, so monthly limits are checked on settled data."""
-    if db.session.connection().dialect.name == "postgresql":
-        db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
+    redemption and void of one household, so monthly limits are checked on settled data.
+    SQLite needs nothing (the transaction began IMMEDIATE). Return True on PostgreSQL."""
+    if db.session.connection().dialect.name != "postgresql":
+        return False
+    db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
+    return True
 
 
 def _fingerprint(store_id: int, household_id: int, lines: list[BasketLine]) -> str:
@@ -619,6 +623,10 @@ def _check_limits(
     store: Store, household: Household, products: dict[int, Product], lines: list[BasketLine],
     total: int, now: dt.datetime,
 ) -> None:  # fmt: skip
+    if not (
+        store.monthly_points_limit or store.monthly_visits_limit or store.monthly_product_limit
+    ):
+        return
     use = month_use(store, household, now=now, product_ids=products.keys())
     if use.visits_left is not None and use.visits_left < 1:
         raise _limit_reached(
@@ -722,10 +730,11 @@ def redeem_basket(
     household = resolve_household_card(scanned, community=store.community)
     account = ledger.account_for_household(household)
     db.session.flush()
-    _lock_account(account)
-    existing = _find_by_key(actor.id, idempotency_key)  # settled now that we hold the lock
-    if existing is not None:
-        return _replay(existing, fingerprint)
+    on_postgres = _lock_account(account)
+    if on_postgres:  # another request with this key may have committed while we waited
+        existing = _find_by_key(actor.id, idempotency_key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
 
     products = _load_products(store, lines)
     total = sum(products[line.product_id].points_price * line.quantity for line in lines)
@@ -747,49 +756,56 @@ def redeem_basket(
         )
     _check_limits(store, household, products, lines, total, now)
     # Everything checkable is checked; from here every failure undoes all of it.
-    for line in lines:  # stock first, product id ascending (lines are sorted)
+    for line in lines:
         product = products[line.product_id]
         if product.stock < line.quantity:
             raise _out_of_stock(product, product.stock)
 
-    try:
-        with db.session.begin_nested():
-            redemption = Redemption(
-                store_id=store.id,
-                household_id=household.id,
-                clerk_id=actor.id,
-                total_points=total,
-                item_count=sum(line.quantity for line in lines),
-                balance_after=balance - total,
-                idempotency_key=idempotency_key,
-                request_hash=fingerprint,
-                created_at=now,
+    redemption = Redemption(
+        store_id=store.id,
+        household_id=household.id,
+        clerk_id=actor.id,
+        total_points=total,
+        item_count=sum(line.quantity for line in lines),
+        balance_after=balance - total,  # exact: the account is ours until the commit
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+        created_at=now,
+        household=household,
+        lines=[
+            RedemptionLine(
+                product_id=line.product_id,
+                product_name=products[line.product_id].name,
+                unit=products[line.product_id].unit,
+                quantity=line.quantity,
+                points_price=products[line.product_id].points_price,
+                line_points=products[line.product_id].points_price * line.quantity,
             )
+            for line in lines
+        ],
+    )
+    try:
+        with db.session.begin_nested() if on_postgres else contextlib.nullcontext():
             db.session.add(redemption)
             db.session.flush()
     except IntegrityError:
+        # PostgreSQL: a request with the same key won the race to the unique index.
         existing = _find_by_key(actor.id, idempotency_key)
         if existing is None:
             raise
         return _replay(existing, fingerprint)
 
-    for line in lines:
-        product = products[line.product_id]
-        _record_move(
-            product, StockMoveKind.redemption, -line.quantity, actor=actor, now=now,
+    # Stock out, product id ascending (lines are sorted): the same order everywhere.
+    levels = [(products[line.product_id], line.quantity) for line in lines]
+    moves = [
+        StockMove(
+            product_id=product.id, kind=StockMoveKind.redemption, quantity=-quantity,
+            stock_after=_move_stock(product, -quantity), actor_id=actor.id, created_at=now,
             redemption_id=redemption.id,
-        )  # fmt: skip
-        db.session.add(
-            RedemptionLine(
-                redemption_id=redemption.id,
-                product_id=product.id,
-                product_name=product.name,
-                unit=product.unit,
-                quantity=line.quantity,
-                points_price=product.points_price,
-                line_points=product.points_price * line.quantity,
-            )
         )
+        for product, quantity in levels
+    ]  # fmt: skip
+    db.session.add_all(moves)
     sink = ledger.system_account(store.community, AccountKind.store_sink)
     transfer = ledger.transfer(
         debit=account,
@@ -801,9 +817,7 @@ def redeem_basket(
         reference=("redemption", redemption.id),
     )
     redemption.transfer_id = transfer.id
-    redemption.balance_after = account.balance
     db.session.flush()
-    db.session.expire(redemption, ["lines"])
     return redemption
 
 

@@ -43,7 +43,7 @@ def _basket(shop, household, **lines: int) -> dict[str, Any]:
 
 def test_products_list_prices_and_stock(app, client, shop, bearer):
     response = client.get(f"/api/v1/stores/{shop.store.id}/products", headers=bearer(shop.clerk))
-    assert response.status_code == 200
+    assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert {(p["name"], p["points_price"], p["stock"]) for p in body["products"]} == {
         ("大米", 60, 10), ("食用油", 50, 5), ("肥皂", 5, 100)
