@@ -65,11 +65,13 @@ def app(_pg_schema: None, db_url: str) -> Iterator[Flask]:
 
     app = create_app(Cfg)
 
-    @app.before_request
     def _forget_previous_user() -> None:
         # The test's app context outlives each request; in production every request
         # has its own, so Flask-Login's per-context user cache must not leak between them.
         g.pop("_login_user", None)
+
+    # First of all hooks, so it never undoes what the app's own hooks settle.
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_user)
 
     with app.app_context():
         if ON_POSTGRES:

@@ -9,9 +9,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -21,6 +20,7 @@ from points_app.areas.models import Area
 from points_app.areas.services import community_of
 from points_app.core import qr
 from points_app.core.audit import record
+from points_app.core.clock import local_today, local_zone
 from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
 from points_app.events.models import (
@@ -60,8 +60,7 @@ def _local(moment: dt.datetime, pattern: str) -> str:
     """Format a moment in local time (Flask-Babel in a request, the default zone outside)."""
     if has_request_context():
         return format_datetime(moment, pattern)
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    local = moment.astimezone(zone)
+    local = moment.astimezone(local_zone())
     return local.strftime("%H:%M" if pattern == "HH:mm" else "%Y-%m-%d %H:%M")
 
 
@@ -395,7 +394,7 @@ def _check_time_window(event: Event, now: dt.datetime) -> None:
 
 def current_pairings(volunteer: Volunteer, on: dt.date | None = None) -> list[Pairing]:
     """The volunteer's pairings in force today, for the "earn for my household" choice."""
-    day = on or utcnow().date()
+    day = on or local_today()
     rows = db.session.scalars(
         select(Pairing).where(
             Pairing.volunteer_id == volunteer.id,

@@ -7,10 +7,8 @@ working days (Monday to Friday) in the app's local time zone.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
-
+from points_app.core.clock import local_date
 from points_app.core.db import utcnow
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -20,19 +18,6 @@ DEFAULT_DAYS = {"grid": 3, "community": 7, "street": 15}
 def now() -> dt.datetime:
     """The current time (aware UTC); tests monkeypatch this to freeze the clock."""
     return utcnow()
-
-
-def local_zone() -> ZoneInfo:
-    """The time zone days and deadlines are counted in."""
-    name = DEFAULT_TIMEZONE
-    if has_app_context():
-        name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or DEFAULT_TIMEZONE
-    return ZoneInfo(name)
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The local calendar day a moment falls on."""
-    return moment.astimezone(local_zone()).date()
 
 
 def today(at: dt.datetime | None = None) -> dt.date:

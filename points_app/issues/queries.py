@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from points_app.areas.models import Area, AreaLevel
 from points_app.areas.services import visible_areas
+from points_app.core.clock import local_zone
 from points_app.core.permissions import Permission, area_clause, area_paths, can
 from points_app.extensions import db
 from points_app.issues import deadlines
@@ -87,7 +88,7 @@ def visible_issues(actor: Any) -> Select[tuple[Issue]]:
 
 
 def _local_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=deadlines.local_zone()).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time(), tzinfo=local_zone()).astimezone(dt.UTC)
 
 
 def list_issues(

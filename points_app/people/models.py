@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from points_app.accounts.models import User
 from points_app.areas.models import Area
+from points_app.core.clock import local_today
 from points_app.core.db import utcnow
 from points_app.core.masking import mask_id_number, mask_name, mask_phone
 from points_app.extensions import Model
@@ -105,7 +106,7 @@ class Membership(Model):
         ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
     )
     is_leader: Mapped[bool] = mapped_column(default=False)
-    joined_on: Mapped[dt.date] = mapped_column(default=lambda: utcnow().date())
+    joined_on: Mapped[dt.date] = mapped_column(default=local_today)
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
     volunteer: Mapped[Volunteer] = relationship(back_populates="memberships")
@@ -218,7 +219,7 @@ class Pairing(Model):
 
     def is_current(self, on: dt.date | None = None) -> bool:
         """Return True if the pairing is in force on the given day (today by default)."""
-        day = on or utcnow().date()
+        day = on or local_today()
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
     @property

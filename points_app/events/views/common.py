@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, request
+from flask import flash, request
 from flask_babel import gettext as _
 
 from points_app.areas.models import AreaLevel
 from points_app.areas.services import visible_areas
+from points_app.core.clock import local_zone
 from points_app.core.db import begin_write
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission
 from points_app.events import services
 from points_app.events.models import Event
 from points_app.extensions import db
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def to_utc(naive_local: dt.datetime) -> dt.datetime:

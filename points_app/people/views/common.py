@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from points_app.areas.models import Area
 from points_app.areas.services import visible_areas
-from points_app.core.db import begin_write, utcnow
+from points_app.core.db import begin_write
 from points_app.core.permissions import Permission
 from points_app.core.web import MAX_DB_ID, page_number
 from points_app.extensions import db
@@ -53,11 +51,6 @@ def _people_helpers() -> dict[str, Any]:
         "organisation_kind_label": organisation_kind_label,
         "household_category_label": household_category_label,
     }
-
-
-def local_today() -> dt.date:
-    """Today in the user's time zone (the community's calendar, not UTC's)."""
-    return to_user_timezone(utcnow()).date()
 
 
 def int_arg(name: str) -> int | None:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from points_app.core.clock import local_today
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
 from points_app.core.web import load_or_404, require, unit_of_work
@@ -16,7 +17,7 @@ from points_app.people import queries, services
 from points_app.people.forms import EndPairingForm, PairingForm, apply_domain_error
 from points_app.people.models import Household, Organisation, Pairing, Volunteer
 from points_app.people.views import bp
-from points_app.people.views.common import drop_personal_number, int_arg, list_args, local_today
+from points_app.people.views.common import drop_personal_number, int_arg, list_args
 
 P = Permission
 STATUSES = ("current", "future", "ended", "all")
