@@ -738,7 +738,7 @@ def redeem_basket(
 
     products = _load_products(store, lines)
     total = sum(products[line.product_id].points_price * line.quantity for line in lines)
-    balance = ledger.balance_of(account)
+    balance = ledger.balance_of(account)  # fresh: read after the lock
     if total > balance:
         raise DomainError(
             "insufficient_points",
@@ -784,6 +784,9 @@ def redeem_basket(
             for line in lines
         ],
     )
+    # Everything not shared with other counters first; the rows every counter of the store
+    # writes (products, then the store sink) last, so their locks are held briefly.
+    sink = ledger.system_account(store.community, AccountKind.store_sink)
     try:
         with db.session.begin_nested() if on_postgres else contextlib.nullcontext():
             db.session.add(redemption)
@@ -806,7 +809,6 @@ def redeem_basket(
         for product, quantity in levels
     ]  # fmt: skip
     db.session.add_all(moves)
-    sink = ledger.system_account(store.community, AccountKind.store_sink)
     transfer = ledger.transfer(
         debit=account,
         credit=sink,
