@@ -32,7 +32,7 @@ test: install lint test-sqlite test-postgres
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy points_app bench
+	$(BIN)/mypy points_app bench/util.py
 
 # TEST_DATABASE_URL is for the PostgreSQL run only; POINTS_EXPECT_DB lets a test check
 # that each run really is on the database it claims.
