@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points_app.accounts.models import User
@@ -108,7 +109,12 @@ def resolve_household_card(
             _l("This is not a household card. Scan the household's love supermarket card."),
             400,
         )
-    household = db.session.get(Household, scanned.object_id)
+    # Areas load only if asked for (a permission check does): most scans never need them.
+    household = db.session.get(
+        Household,
+        scanned.object_id,
+        options=[lazyload(Household.community), lazyload(Household.grid)],
+    )
     if household is None:
         raise _card_refusal(
             "invalid_code",
@@ -674,7 +680,10 @@ def _load_products(store: Store, lines: list[BasketLine]) -> dict[int, Product]:
     found = {
         p.id: p
         for p in db.session.scalars(
-            select(Product).where(Product.id.in_(ids)).execution_options(populate_existing=True)
+            select(Product)
+            .where(Product.id.in_(ids))
+            .options(lazyload(Product.store))  # the caller has the store already
+            .execution_options(populate_existing=True)
         )
     }
     for pid in ids:
