@@ -459,7 +459,8 @@ def _basket_page(
     account = ledger.account_for_household(household) if household.id else None
     balance = ledger.balance_of(account) if account is not None and account.id else 0
     use = services.month_use(store, household)
-    products = queries.store_products(store, active_only=True)
+    # What can be had first; what is out of stock at the end.
+    products = sorted(queries.store_products(store, active_only=True), key=lambda p: p.stock == 0)
     quantities = quantities or {}
     prices = {p.id: p.points_price for p in products}
     total = sum(prices.get(pid, 0) * qty for pid, qty in quantities.items())
