@@ -1,0 +1,549 @@
+"""Residents' issues (居民说事) over /api/v1: raise, list, read, move and evaluate.
+
+Whoever may record issues in an area may see them there (`issues.queries.VIEW`); an
+issue elsewhere is not found. The resident's name and phone are shown masked only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from points_app.api.idempotency import idempotent
+from points_app.api.openapi import api_doc, component
+from points_app.api.validation import read_json, read_query
+from points_app.api.views import AREA, bp
+from points_app.areas.models import Area
+from points_app.core.errors import DomainError
+from points_app.core.permissions import can
+from points_app.core.web import MAX_DB_ID
+from points_app.extensions import db
+from points_app.issues import deadlines, queries, services, workflow
+from points_app.issues.models import (
+    HandlingLevel,
+    Issue,
+    IssueCategory,
+    IssueChannel,
+    IssueEvaluation,
+    IssueEvent,
+    IssueState,
+    TalkSession,
+)
+
+VIEW = queries.VIEW
+MAX_PER_PAGE = 100
+STATES = [s.value for s in IssueState]
+LEVELS = [lv.value for lv in HandlingLevel]
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID}
+
+RESIDENT = {
+    "type": "object",
+    "required": ["name", "phone", "is_anonymous"],
+    "description": "Masked: the family name and the phone's first three and last four digits.",
+    "properties": {
+        "name": {"type": ["string", "null"]},
+        "phone": {"type": ["string", "null"]},
+        "is_anonymous": {"type": "boolean", "description": "Anonymous to the public."},
+    },
+}
+USER_REF = {
+    "type": ["object", "null"],
+    "properties": {"id": {"type": "integer"}, "display_name": {"type": "string"}},
+}
+ISSUE_SUMMARY_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "title": {"type": "string"},
+    "category": {"type": "string", "enum": [c.value for c in IssueCategory]},
+    "channel": {"type": "string", "enum": [c.value for c in IssueChannel]},
+    "state": {"type": "string", "enum": STATES},
+    "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
+    "due_on": {"type": ["string", "null"], "format": "date"},
+    "is_overdue": {"type": "boolean"},
+    "area": AREA,
+    "created_at": {"type": "string", "format": "date-time"},
+    "closed_at": {"type": ["string", "null"], "format": "date-time"},
+    "resident": RESIDENT,
+}
+SUMMARY_REQUIRED = list(ISSUE_SUMMARY_PROPERTIES)
+ISSUE_SUMMARY = component(
+    "IssueSummary",
+    {"type": "object", "required": SUMMARY_REQUIRED, "properties": ISSUE_SUMMARY_PROPERTIES},
+)
+TIMELINE_ENTRY = {
+    "type": "object",
+    "required": ["id", "from", "to", "level", "due_on", "at", "note", "actor"],
+    "properties": {
+        "id": {"type": "integer"},
+        "from": {"type": ["string", "null"], "enum": [*STATES, None]},
+        "to": {"type": "string", "enum": STATES},
+        "level": {"type": ["string", "null"], "enum": [*LEVELS, None]},
+        "due_on": {"type": ["string", "null"], "format": "date"},
+        "at": {"type": "string", "format": "date-time"},
+        "note": {"type": "string"},
+        "actor": USER_REF,
+        "session_id": {"type": ["integer", "null"]},
+        "evaluation_id": {"type": ["integer", "null"]},
+    },
+}
+EVALUATION = component(
+    "IssueEvaluation",
+    {
+        "type": "object",
+        "required": ["id", "satisfaction", "solved", "comment", "is_by_proxy", "at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5},
+            "solved": {"type": "boolean"},
+            "comment": {"type": "string"},
+            "is_by_proxy": {
+                "type": "boolean",
+                "description": "Recorded by staff on the resident's behalf.",
+            },
+            "at": {"type": "string", "format": "date-time"},
+        },
+    },
+)
+CONTRIBUTOR = {
+    "type": "object",
+    "required": ["name", "hours", "points"],
+    "properties": {
+        "name": {"type": "string"},
+        "organisation": {"type": "string", "description": "A person's organisations."},
+        "hours": {"type": "number"},
+        "points": {"type": "integer"},
+    },
+}
+CONTRIBUTIONS = {
+    "type": "object",
+    "required": ["events", "people", "organisations", "hours", "points"],
+    "description": "Who served the issue through the events linked to it (approved "
+    "attendance only).",
+    "properties": {
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "starts_at"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+        "people": {"type": "array", "items": CONTRIBUTOR},
+        "organisations": {"type": "array", "items": CONTRIBUTOR},
+        "hours": {"type": "number"},
+        "points": {"type": "integer"},
+    },
+}
+ISSUE = component(
+    "Issue",
+    {
+        "type": "object",
+        "required": [
+            *SUMMARY_REQUIRED, "description", "decision", "resolution", "rejection_reason",
+            "merged_into_id", "raised_by", "timeline", "evaluations", "contributions",
+            "allowed_moves",
+        ],
+        "properties": {
+            **ISSUE_SUMMARY_PROPERTIES,
+            "description": {"type": "string"},
+            "decision": {"type": ["string", "null"]},
+            "resolution": {"type": ["string", "null"]},
+            "rejection_reason": {"type": ["string", "null"]},
+            "merged_into_id": {"type": ["integer", "null"]},
+            "raised_session_id": {"type": ["integer", "null"]},
+            "decided_session_id": {"type": ["integer", "null"]},
+            "raised_by": USER_REF,
+            "timeline": {
+                "type": "array",
+                "items": TIMELINE_ENTRY,
+                "description": "The 流转单: every move, oldest first.",
+            },
+            "evaluations": {"type": "array", "items": EVALUATION},
+            "contributions": CONTRIBUTIONS,
+            "allowed_moves": {
+                "type": "array",
+                "items": {"type": "string", "enum": STATES},
+                "description": "The states the caller may move the issue to now (an "
+                "issue being evaluated moves by its evaluation only).",
+            },
+        },
+    },
+)  # fmt: skip
+ISSUE_PAGE = component(
+    "IssuePage",
+    {
+        "type": "object",
+        "required": ["items", "page", "per_page", "has_next"],
+        "properties": {
+            "items": {"type": "array", "items": ISSUE_SUMMARY},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "has_next": {"type": "boolean"},
+        },
+    },
+)
+EVALUATED = component(
+    "IssueEvaluated",
+    {
+        "type": "object",
+        "required": ["evaluation", "issue"],
+        "properties": {"evaluation": EVALUATION, "issue": ISSUE},
+    },
+)
+
+LIST_QUERY = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": STATES, "description": "Only issues in this state."},
+        "area": {**ID, "description": "Only issues in this area or below it (an area id)."},
+        "category": {"type": "string", "enum": [c.value for c in IssueCategory]},
+        "overdue": {"type": "boolean", "description": "Only issues handled past their deadline."},
+        "q": {"type": "string", "maxLength": 100, "description": "Words in the title."},
+        "page": {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 30},
+    },
+}
+RAISE_REQUEST = {
+    "type": "object",
+    "required": ["title", "category", "area_id"],
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 120},
+        "category": {"type": "string", "enum": [c.value for c in IssueCategory]},
+        "area_id": {**ID, "description": "The community, grid or microgrid it is in."},
+        "description": {"type": "string", "maxLength": 5000, "default": ""},
+        "channel": {
+            "type": "string",
+            "enum": [c.value for c in IssueChannel],
+            "default": IssueChannel.grid_visit.value,
+        },
+        "resident_name": {"type": ["string", "null"], "maxLength": 50},
+        "resident_phone": {"type": ["string", "null"], "maxLength": 20},
+        "is_anonymous": {
+            "type": "boolean",
+            "default": False,
+            "description": "Keep the resident anonymous to the public.",
+        },
+        "session_id": {**ID, "description": "The talk session where it was raised."},
+    },
+}
+TRANSITION_REQUEST = {
+    "type": "object",
+    "required": ["to"],
+    "additionalProperties": False,
+    "properties": {
+        "to": {"type": "string", "enum": STATES},
+        "note": {
+            "type": "string",
+            "maxLength": 2000,
+            "default": "",
+            "description": "Required for escalation (why), evaluating (what was done) and "
+            "rejected (the reason).",
+        },
+        "level": {
+            "type": "string",
+            "enum": LEVELS,
+            "description": "To handling: the level (grid if not given); escalation: a higher one.",
+        },
+        "decision": {
+            "type": "string",
+            "maxLength": 2000,
+            "description": "From deliberating to handling: what was decided.",
+        },
+        "session_id": {**ID, "description": "The talk session that decided it."},
+        "merge_into": {**ID, "description": "To merged: the issue this one duplicates."},
+    },
+}
+EVALUATION_REQUEST = {
+    "type": "object",
+    "required": ["satisfaction", "solved"],
+    "additionalProperties": False,
+    "properties": {
+        "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5},
+        "solved": {"type": "boolean"},
+        "comment": {"type": "string", "maxLength": 2000, "default": ""},
+    },
+}
+
+
+def _user(user: Any) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.id, "display_name": user.display_name}
+
+
+def _area(area: Area) -> dict[str, Any]:
+    return {"id": area.id, "name": area.name, "code": area.code, "level": area.level.value}
+
+
+def issue_summary_json(issue: Issue) -> dict[str, Any]:
+    """An issue in a list: no description, resident masked."""
+    return {
+        "id": issue.id,
+        "title": issue.title,
+        "category": issue.category.value,
+        "channel": issue.channel.value,
+        "state": issue.state.value,
+        "level": issue.level.value if issue.level else None,
+        "due_on": issue.due_on.isoformat() if issue.due_on else None,
+        "is_overdue": issue.is_overdue(deadlines.today()),
+        "area": _area(issue.area),
+        "created_at": issue.created_at.isoformat(),
+        "closed_at": issue.closed_at.isoformat() if issue.closed_at else None,
+        "resident": {
+            "name": issue.masked_resident_name or None,
+            "phone": issue.masked_resident_phone or None,
+            "is_anonymous": issue.is_anonymous,
+        },
+    }
+
+
+def _event_json(event: IssueEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "from": event.from_state.value if event.from_state else None,
+        "to": event.to_state.value,
+        "level": event.level.value if event.level else None,
+        "due_on": event.due_on.isoformat() if event.due_on else None,
+        "at": event.at.isoformat(),
+        "note": event.note,
+        "actor": _user(event.actor),
+        "session_id": event.session_id,
+        "evaluation_id": event.evaluation_id,
+    }
+
+
+def evaluation_json(evaluation: IssueEvaluation) -> dict[str, Any]:
+    """A resident's rating of an issue."""
+    return {
+        "id": evaluation.id,
+        "satisfaction": evaluation.satisfaction,
+        "solved": evaluation.is_solved,
+        "comment": evaluation.comment,
+        "is_by_proxy": evaluation.is_by_proxy,
+        "at": evaluation.at.isoformat(),
+    }
+
+
+def _contributions_json(issue: Issue) -> dict[str, Any]:
+    found = queries.contributions(issue)
+    return {
+        "events": [
+            {"id": e.id, "title": e.title, "starts_at": e.starts_at.isoformat()}
+            for e in found.events
+        ],
+        "people": [
+            {"name": p.name, "organisation": p.organisation, "hours": p.hours, "points": p.points}
+            for p in found.people
+        ],
+        "organisations": [
+            {"name": o.name, "hours": o.hours, "points": o.points} for o in found.organisations
+        ],
+        "hours": found.hours,
+        "points": found.points,
+    }
+
+
+def issue_json(issue: Issue) -> dict[str, Any]:
+    """An issue with its timeline, evaluations and contributions, as the caller sees it."""
+    return {
+        **issue_summary_json(issue),
+        "description": issue.description,
+        "decision": issue.decision,
+        "resolution": issue.resolution,
+        "rejection_reason": issue.rejection_reason,
+        "merged_into_id": issue.merged_into_id,
+        "raised_session_id": issue.raised_session_id,
+        "decided_session_id": issue.decided_session_id,
+        "raised_by": _user(issue.raised_by),
+        "timeline": [_event_json(e) for e in issue.events],
+        "evaluations": [evaluation_json(e) for e in issue.evaluations],
+        "contributions": _contributions_json(issue),
+        "allowed_moves": [s.value for s in workflow.moves_for(issue, current_user)],
+    }
+
+
+def _load(model: Any, object_id: int | None) -> Any:
+    if object_id is None or not 0 < object_id <= MAX_DB_ID:
+        return None
+    return db.session.get(model, object_id)
+
+
+def _visible_issue(issue_id: int) -> Issue:
+    issue: Issue | None = _load(Issue, issue_id)
+    if issue is None or not can(current_user, VIEW, issue.area):
+        abort(404)
+    return issue
+
+
+def _visible_area(area_id: int) -> Area:
+    area: Area | None = _load(Area, area_id)
+    if area is None or not can(current_user, VIEW, area):
+        abort(404)
+    return area
+
+
+def _visible_session(session_id: int | None) -> TalkSession | None:
+    if session_id is None:
+        return None
+    session: TalkSession | None = _load(TalkSession, session_id)
+    if session is None or not queries.can_see_session(current_user, session):
+        abort(404)
+    return session
+
+
+def _merge_target(issue_id: int | None) -> Issue | None:
+    if issue_id is None:
+        return None
+    target: Issue | None = _load(Issue, issue_id)
+    if target is None or not can(current_user, VIEW, target.area):
+        message = _("There is no issue #%(id)s you may see.", id=issue_id)
+        raise DomainError("invalid_merge", message, 422)
+    return target
+
+
+@bp.get("/issues")
+@api_doc(
+    "Residents' issues in the caller's areas, newest first",
+    description="Paginated with `?page=` and `?per_page=` (at most 100).",
+    tags=["issues"],
+    query=LIST_QUERY,
+    responses={
+        200: ("One page of issues", ISSUE_PAGE),
+        404: "`not_found`: the `area` filter is not one of the caller's areas.",
+    },
+)
+def list_issues() -> Any:
+    query = read_query(LIST_QUERY)
+    area = _visible_area(query["area"]) if "area" in query else None
+    page, per_page = query["page"], query["per_page"]
+    issues, has_next = queries.list_issues(
+        current_user,
+        today=deadlines.today(),
+        state=IssueState(query["status"]) if "status" in query else None,
+        area=area,
+        category=IssueCategory(query["category"]) if "category" in query else None,
+        overdue=query.get("overdue", False),
+        text=query.get("q", ""),
+        page=page,
+        per_page=per_page,
+    )
+    return {
+        "items": [issue_summary_json(i) for i in issues],
+        "page": page,
+        "per_page": per_page,
+        "has_next": has_next,
+    }
+
+
+@bp.post("/issues")
+@api_doc(
+    "Record a resident's issue (说)",
+    description="In a community, grid or microgrid where the caller may record issues. "
+    "Send an Idempotency-Key so that a retry records it once.",
+    tags=["issues"],
+    body=RAISE_REQUEST,
+    responses={
+        201: ("The issue, raised", ISSUE),
+        403: "`forbidden`: the caller may not record issues in that area.",
+        404: "`not_found`: no such area or talk session among the caller's.",
+        422: "`invalid_area` (not a community, grid or microgrid), `invalid_phone`, "
+        "`wrong_session`.",
+    },
+)
+@idempotent(required=False)
+def raise_issue() -> Any:
+    data = read_json(RAISE_REQUEST)
+    area = _visible_area(data["area_id"])
+    issue = services.raise_issue(
+        actor=current_user,
+        area=area,
+        title=data["title"],
+        category=data["category"],
+        channel=data["channel"],
+        description=data["description"],
+        resident_name=data.get("resident_name"),
+        resident_phone=data.get("resident_phone"),
+        is_anonymous=data["is_anonymous"],
+        session=_visible_session(data.get("session_id")),
+    )
+    return issue_json(issue), 201
+
+
+@bp.get("/issues/<int:issue_id>")
+@api_doc(
+    "An issue with its timeline (流转单) and linked contributions",
+    tags=["issues"],
+    responses={200: ("The issue", ISSUE), 404: "`not_found`"},
+)
+def get_issue(issue_id: int) -> Any:
+    return issue_json(_visible_issue(issue_id))
+
+
+@bp.post("/issues/<int:issue_id>/transitions")
+@api_doc(
+    "Move an issue along 说 → 议 → 办 → 评",
+    description="Allowed moves: raised → deliberating, handling, rejected, merged; "
+    "deliberating → handling, rejected, merged; handling → handling (escalation to a "
+    "higher `level`, with a `note`), evaluating (`note`: what was done), deliberating, "
+    "merged. Deciding (deliberating → handling, with a `decision`) and rejecting need "
+    "the right to deliberate. An issue being evaluated moves by its evaluation only.",
+    tags=["issues"],
+    body=TRANSITION_REQUEST,
+    responses={
+        200: ("The issue after the move", ISSUE),
+        403: "`forbidden`: the caller may not make this move here.",
+        404: "`not_found`: no such issue (or talk session) among the caller's.",
+        409: "`invalid_transition` (`details.allowed` lists the allowed states), "
+        "`evaluation_required`.",
+        422: "`note_required`, `level_required`, `not_higher_level`, `decision_required`, "
+        "`merge_target_required`, `invalid_merge`, `wrong_session`.",
+    },
+)
+@idempotent(required=False)
+def transition_issue(issue_id: int) -> Any:
+    issue = _visible_issue(issue_id)
+    data = read_json(TRANSITION_REQUEST)
+    workflow.transition(
+        issue,
+        data["to"],
+        actor=current_user,
+        note=data["note"],
+        level=data.get("level"),
+        decision=data.get("decision"),
+        session=_visible_session(data.get("session_id")),
+        merge_into=_merge_target(data.get("merge_into")),
+    )
+    return issue_json(issue), 200
+
+
+@bp.post("/issues/<int:issue_id>/evaluation")
+@api_doc(
+    "Record the resident's evaluation (评)",
+    description="Recorded by the caller on the resident's behalf. Solved with "
+    "satisfaction 3 or more closes the issue; otherwise it goes back to handling.",
+    tags=["issues"],
+    body=EVALUATION_REQUEST,
+    responses={
+        201: ("The evaluation and the issue after it", EVALUATED),
+        403: "`forbidden`: the caller may not handle issues here.",
+        404: "`not_found`",
+        409: "`not_evaluating`: the issue is not waiting for an evaluation.",
+    },
+)
+@idempotent(required=False)
+def evaluate_issue(issue_id: int) -> Any:
+    issue = _visible_issue(issue_id)
+    data = read_json(EVALUATION_REQUEST)
+    evaluation = workflow.evaluate_issue(
+        issue,
+        actor=current_user,
+        satisfaction=data["satisfaction"],
+        solved=data["solved"],
+        comment=data["comment"],
+    )
+    return {"evaluation": evaluation_json(evaluation), "issue": issue_json(issue)}, 201
