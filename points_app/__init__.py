@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.events.views import bp as events_bp
     from points_app.issues.views import bp as issues_bp
     from points_app.ledger.views import bp as ledger_bp
+    from points_app.open311.views import bp as open311_bp
     from points_app.people.views import bp as people_bp
     from points_app.store.views import bp as store_bp
 
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(store_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(open311_bp)
 
 
 def _wants_json() -> bool:

@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2: the residents' issues for outside systems, at /open311/v2."""
