@@ -562,9 +562,13 @@ def _fingerprint(store_id: int, household_id: int, lines: list[BasketLine]) -> s
 
 
 def _find_by_key(clerk_id: int, key: str) -> Redemption | None:
-    return db.session.scalars(
-        select(Redemption).where(Redemption.clerk_id == clerk_id, Redemption.idempotency_key == key)
-    ).first()
+    # Most keys are new: look for the id alone, load the redemption only when there is one.
+    found = db.session.scalar(
+        select(Redemption.id).where(
+            Redemption.clerk_id == clerk_id, Redemption.idempotency_key == key
+        )
+    )
+    return db.session.get(Redemption, found) if found is not None else None
 
 
 def _replay(existing: Redemption, fingerprint: str) -> Redemption:
