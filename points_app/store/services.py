@@ -150,6 +150,12 @@ def resolve_household_card(
     return household
 
 
+def household_balance(household: Household) -> int:
+    """The household's points balance, without opening an account for it (a page read)."""
+    balance = db.session.scalar(select(Account.balance).where(Account.household_id == household.id))
+    return int(balance or 0)
+
+
 def replace_household_card(household: Household, *, actor: Any) -> int:
     """Report a card lost: issue the next card version; the old card stops working at once."""
     new_version = db.session.execute(

@@ -456,8 +456,7 @@ def _basket_page(
     error: DomainError | None = None,
     status: int = 200,
 ) -> Any:
-    account = ledger.account_for_household(household) if household.id else None
-    balance = ledger.balance_of(account) if account is not None and account.id else 0
+    balance = services.household_balance(household)
     use = services.month_use(store, household)
     # What can be had first; what is out of stock at the end.
     products = sorted(queries.store_products(store, active_only=True), key=lambda p: p.stock == 0)
