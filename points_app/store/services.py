@@ -549,13 +549,20 @@ def _actor_id(actor: Any) -> int | None:
 
 
 def _lock_account(account: Account) -> bool:
-    """On PostgreSQL, lock the household's account row first: it serialises every
-    redemption and void of one household, so monthly limits are checked on settled data.
-    SQLite needs nothing (the transaction began IMMEDIATE). Return True on PostgreSQL."""
-    if db.session.connection().dialect.name != "postgresql":
-        return False
-    db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
-    return True
+    """Lock the household's account row first and read its balance fresh.
+
+    On PostgreSQL this takes the row lock (`SELECT … FOR UPDATE`): it serialises every
+    redemption and void of one household, so balances and monthly limits are checked on
+    settled data. SQLite needs no lock (the transaction began IMMEDIATE). Return True on
+    PostgreSQL. Either way `account.balance` holds the committed balance afterwards.
+    """
+    on_postgres = db.session.connection().dialect.name == "postgresql"
+    query = select(Account.balance).where(Account.id == account.id)
+    if on_postgres:
+        query = query.with_for_update()
+    balance = db.session.scalar(query)
+    set_committed_value(account, "balance", int(balance or 0))
+    return on_postgres
 
 
 def _fingerprint(store_id: int, household_id: int, lines: list[BasketLine]) -> str:
@@ -757,7 +764,7 @@ def redeem_basket(
 
     products = _load_products(store, lines)
     total = sum(products[line.product_id].points_price * line.quantity for line in lines)
-    balance = ledger.balance_of(account)  # fresh: read after the lock
+    balance = account.balance  # read with the lock
     if total > balance:
         raise DomainError(
             "insufficient_points",
