@@ -78,7 +78,7 @@ class ManualAttendanceForm(FlaskForm):
 
     volunteer_id = SelectField(_l("Volunteer"), coerce=int, validators=[DataRequired()])
     minutes = IntegerField(
-        _l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=7 * 24 * 60)]
+        _l("Duration in minutes"), validators=[DataRequired(), NumberRange(min=1, max=7 * 24 * 60)]
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 

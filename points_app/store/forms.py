@@ -43,7 +43,7 @@ class StoreForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=31)],
         description=_l("0: only on the same day."),
     )
-    is_active = BooleanField(_l("Open"), default=True)
+    is_active = BooleanField(_l("Store is open"), default=True)
 
 
 class ProductForm(FlaskForm):

@@ -18,13 +18,13 @@ def _labels() -> dict[str, object]:
         return {
             "published": _("Published, waiting for an organisation"),
             "claimed": _("Running"),
-            "closed": _("Closed"),
+            "closed": _("Project finished"),
         }[str(value)]
 
     def need_status_label(status: object) -> str:
         value = getattr(status, "value", status)
         return {
-            "open": _("Open"),
+            "open": _("Waiting to be taken on"),
             "claimed": _("Taken on"),
             "done": _("Done"),
             "cancelled": _("Cancelled"),
