@@ -55,6 +55,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"),
     )
     _load_config(app, config)
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # A file on this machine needs no ping before each checkout; a server does.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
