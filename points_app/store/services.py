@@ -548,21 +548,31 @@ def _actor_id(actor: Any) -> int | None:
     return getattr(actor, "id", None) if actor is not None else None
 
 
-def _lock_account(account: Account) -> bool:
-    """Lock the household's account row first and read its balance fresh.
+def _is_postgres() -> bool:
+    return db.session.connection().dialect.name == "postgresql"
 
-    On PostgreSQL this takes the row lock (`SELECT … FOR UPDATE`): it serialises every
-    redemption and void of one household, so balances and monthly limits are checked on
-    settled data. SQLite needs no lock (the transaction began IMMEDIATE). Return True on
-    PostgreSQL. Either way `account.balance` holds the committed balance afterwards.
+
+def _locked_household_account(household: Household) -> Account:
+    """The household's account, locked first and read fresh (balance included).
+
+    On PostgreSQL the row lock (`SELECT … FOR UPDATE`) serialises every redemption and
+    void of one household, so balances and monthly limits are checked on settled data.
+    SQLite needs no lock: the transaction began IMMEDIATE. One statement either way,
+    unless the household has no account yet.
     """
-    on_postgres = db.session.connection().dialect.name == "postgresql"
-    query = select(Account.balance).where(Account.id == account.id)
-    if on_postgres:
-        query = query.with_for_update()
-    balance = db.session.scalar(query)
-    set_committed_value(account, "balance", int(balance or 0))
-    return on_postgres
+    query = (
+        select(Account)
+        .where(Account.household_id == household.id)
+        .execution_options(populate_existing=True)
+    )
+    if _is_postgres():
+        query = query.with_for_update(of=Account)
+    account = db.session.scalars(query).first()
+    if account is None:
+        ledger.account_for_household(household)
+        db.session.flush()
+        account = db.session.scalars(query).one()
+    return account
 
 
 def _fingerprint(store_id: int, household_id: int, lines: list[BasketLine]) -> str:
@@ -754,9 +764,8 @@ def redeem_basket(
         return _replay(existing, fingerprint)
 
     household = resolve_household_card(scanned, community=store.community)
-    account = ledger.account_for_household(household)
-    db.session.flush()
-    on_postgres = _lock_account(account)
+    account = _locked_household_account(household)
+    on_postgres = _is_postgres()
     if on_postgres:  # another request with this key may have committed while we waited
         existing = _find_by_key(actor.id, idempotency_key)
         if existing is not None:
@@ -865,9 +874,7 @@ def void_redemption(
     reason = _clean(reason, 200)
     if not reason:
         raise DomainError("reason_required", _l("Say why the redemption is voided."), 422)
-    household = redemption.household
-    account = ledger.account_for_household(household)
-    _lock_account(account)
+    _locked_household_account(redemption.household)
     db.session.refresh(redemption)
     if redemption.status is RedemptionStatus.voided:
         raise DomainError("already_voided", _l("This redemption was already voided."), 409)
