@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import abort, request
@@ -252,9 +253,14 @@ def create_redemption() -> Any:
         card=data["card"],
         lines=lines,
         actor=current_user,
-        idempotency_key="api:" + request.headers[HEADER],
+        # A fixed-length key per caller: any 1-255 character header fits the column.
+        idempotency_key=f"api:{current_user.id}:{_digest(request.headers[HEADER])}",
     )
     return redemption_json(redemption), 201
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @bp.post("/redemptions/<int:redemption_id>/void")

@@ -192,3 +192,16 @@ def test_a_void_gives_points_and_stock_back(app, client, shop, bearer, make_hous
     again = client.post(f"/api/v1/redemptions/{made['id']}/void", headers=headers)
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "already_voided"
+
+
+def test_a_255_character_idempotency_key_makes_one_redemption(client, shop, bearer, make_household):
+    household = make_household(points=200)
+    headers = {**bearer(shop.clerk), "Idempotency-Key": "k" * 255}
+    basket = _basket(shop, household, soap=1)
+
+    first = client.post("/api/v1/redemptions", json=basket, headers=headers)
+    again = client.post("/api/v1/redemptions", json=basket, headers=headers)
+
+    assert first.status_code == 201, first.get_json()
+    assert again.get_json() == first.get_json()
+    assert balance(household) == 195 and stock(shop.soap) == 99
