@@ -9,6 +9,7 @@ from flask import Flask, g, has_request_context, jsonify, render_template, reque
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from points_app.config import CONFIGS, Config, ProductionConfig
 from points_app.core.db import configure_engine
@@ -61,6 +62,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         options.pop("pool_pre_ping", None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops:
+        # The sign-in throttle counts per client address: take it from the proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(

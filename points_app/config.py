@@ -39,6 +39,9 @@ class Config:
     DEMO_MODE = False
     TESTING = False
     PAGE_SIZE = 30
+    # Behind a load balancer: how many proxies in front of the app set X-Forwarded-For
+    # and X-Forwarded-Proto (0: trust none, use the socket's address).
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0)
 
 
 class DevConfig(Config):

@@ -102,3 +102,26 @@ def test_production_starts_with_both_and_uses_them(tmp_path):
 )
 def test_normalise_database_url_points_postgresql_at_psycopg_3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_client_address_comes_from_trusted_proxies_only_when_configured():
+    from flask import request
+
+    from points_app import create_app
+    from points_app.config import TestConfig
+
+    def remote_addr(hops: int) -> str:
+        class Cfg(TestConfig):
+            TRUSTED_PROXY_HOPS = hops
+
+        app = create_app(Cfg)
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr or "")
+        response = app.test_client().get(
+            "/whoami",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        )
+        return response.get_data(as_text=True)
+
+    assert remote_addr(0) == "10.0.0.2"
+    assert remote_addr(1) == "203.0.113.7"
