@@ -7,20 +7,19 @@ import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    DDL,
     CheckConstraint,
     Enum,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
-    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from points_app.accounts.models import User
 from points_app.areas.models import Area
+from points_app.core.append_only import make_append_only
 from points_app.core.db import utcnow
 from points_app.extensions import Model
 
@@ -193,29 +192,4 @@ class Transfer(Model):
 
 # Transfers are append-only: the database itself refuses to change or remove one.
 # The same statements are in the migration (0002); keep the two in step.
-SQLITE_APPEND_ONLY = [
-    "CREATE TRIGGER transfers_no_update BEFORE UPDATE ON transfers "
-    "BEGIN SELECT RAISE(ABORT, 'transfers are append-only'); END",
-    "CREATE TRIGGER transfers_no_delete BEFORE DELETE ON transfers "
-    "BEGIN SELECT RAISE(ABORT, 'transfers are append-only'); END",
-]
-POSTGRES_APPEND_ONLY = [
-    "CREATE OR REPLACE FUNCTION transfers_append_only() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ BEGIN "
-    "RAISE EXCEPTION 'transfers are append-only' USING ERRCODE = 'integrity_constraint_violation'; "
-    "END $$",
-    "CREATE TRIGGER transfers_no_update_delete BEFORE UPDATE OR DELETE ON transfers "
-    "FOR EACH ROW EXECUTE FUNCTION transfers_append_only()",
-]
-
-for _statement in SQLITE_APPEND_ONLY:
-    event.listen(Transfer.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_APPEND_ONLY:
-    event.listen(
-        Transfer.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
-    )
-event.listen(
-    Transfer.__table__,
-    "after_drop",
-    DDL("DROP FUNCTION IF EXISTS transfers_append_only()").execute_if(dialect="postgresql"),
-)
+make_append_only(Transfer, "transfers")

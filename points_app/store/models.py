@@ -7,7 +7,6 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    DDL,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -15,12 +14,12 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from points_app.accounts.models import User
 from points_app.areas.models import Area
+from points_app.core.append_only import make_append_only
 from points_app.core.db import utcnow
 from points_app.extensions import Model
 from points_app.ledger.models import Transfer
@@ -318,29 +317,4 @@ class StockMove(Model):
 
 # Stock moves are append-only, like transfers: the database refuses to change or remove one.
 # The same statements are in the migration (0006); keep the two in step.
-SQLITE_APPEND_ONLY = [
-    "CREATE TRIGGER stock_moves_no_update BEFORE UPDATE ON stock_moves "
-    "BEGIN SELECT RAISE(ABORT, 'stock moves are append-only'); END",
-    "CREATE TRIGGER stock_moves_no_delete BEFORE DELETE ON stock_moves "
-    "BEGIN SELECT RAISE(ABORT, 'stock moves are append-only'); END",
-]
-POSTGRES_APPEND_ONLY = [
-    "CREATE OR REPLACE FUNCTION stock_moves_append_only() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ BEGIN "
-    "RAISE EXCEPTION 'stock moves are append-only' "
-    "USING ERRCODE = 'integrity_constraint_violation'; END $$",
-    "CREATE TRIGGER stock_moves_no_update_delete BEFORE UPDATE OR DELETE ON stock_moves "
-    "FOR EACH ROW EXECUTE FUNCTION stock_moves_append_only()",
-]
-
-for _statement in SQLITE_APPEND_ONLY:
-    event.listen(StockMove.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_APPEND_ONLY:
-    event.listen(
-        StockMove.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
-    )
-event.listen(
-    StockMove.__table__,
-    "after_drop",
-    DDL("DROP FUNCTION IF EXISTS stock_moves_append_only()").execute_if(dialect="postgresql"),
-)
+make_append_only(StockMove, "stock moves")
