@@ -15,9 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from points_app.accounts.models import User
 from points_app.areas.models import Area, AreaLevel
 from points_app.core import audit, qr
+from points_app.core.clock import local_date, local_zone
 from points_app.core.db import utcnow
 from points_app.core.errors import DomainError, Forbidden
 from points_app.core.permissions import Permission, can
@@ -52,16 +51,6 @@ MAX_KEY_LENGTH = 255
 
 
 # --- time ---------------------------------------------------------------------------
-
-
-def local_zone() -> ZoneInfo:
-    """The community's clock: months and days start at local midnight."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    """The local calendar day a moment falls on."""
-    return moment.astimezone(local_zone()).date()
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -860,7 +849,7 @@ def redeem_basket(
 
 def void_deadline(redemption: Redemption) -> dt.date:
     """The last local day on which a redemption may be voided."""
-    return local_day(redemption.created_at) + dt.timedelta(days=redemption.store.void_days)
+    return local_date(redemption.created_at) + dt.timedelta(days=redemption.store.void_days)
 
 
 def void_redemption(
@@ -878,13 +867,13 @@ def void_redemption(
     db.session.refresh(redemption)
     if redemption.status is RedemptionStatus.voided:
         raise DomainError("already_voided", _l("This redemption was already voided."), 409)
-    if local_day(now) > void_deadline(redemption):
+    if local_date(now) > void_deadline(redemption):
         raise DomainError(
             "void_window_passed",
             _l(
                 "This redemption is from %(day)s; it can no longer be voided here. "
                 "Ask the community committee to correct it.",
-                day=local_day(redemption.created_at).isoformat(),
+                day=local_date(redemption.created_at).isoformat(),
             ),
             409,
         )

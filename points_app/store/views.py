@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from points_app.areas.models import Area, AreaLevel
 from points_app.core import qr
+from points_app.core.clock import local_today
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, area_clause, can
 from points_app.core.web import load_or_404, page_number, require, unit_of_work
@@ -94,7 +95,7 @@ def _parse_day(value: str | None) -> dt.date | None:
 
 
 def _today() -> dt.date:
-    return services.local_day(dt.datetime.now(dt.UTC))
+    return local_today()
 
 
 # --- stores -------------------------------------------------------------------------
