@@ -17,6 +17,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from points_app.accounts.models import User
 from points_app.api.models import ApiToken
@@ -47,37 +48,19 @@ def public(view: F) -> F:
     return view
 
 
-def _token_owner(raw: str, now: dt.datetime) -> tuple[int, int] | None:
-    """(token id, user id) of a usable token, noting when it was last used."""
-    token_hash = hash_token(raw)
-    if db.session().in_transaction():
-        # Someone already opened the unit of work; read within it and leave last_used_at.
-        token = db.session.scalars(
-            select(ApiToken).where(ApiToken.token_hash == token_hash)
-        ).first()
-        if token is None or not token.is_usable(now):
-            return None
-        return token.id, token.user_id
-    # A short transaction of its own, so the request's unit of work starts clean after it.
-    with db.engine.connect() as conn:
-        conn.execution_options(sqlite_begin="DEFERRED")
-        row = conn.execute(
-            select(
-                ApiToken.id,
-                ApiToken.user_id,
-                ApiToken.expires_at,
-                ApiToken.revoked_at,
-                ApiToken.last_used_at,
-            ).where(ApiToken.token_hash == token_hash)
-        ).first()
-        conn.rollback()
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            return None
-        if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+def _touch(token_id: int, now: dt.datetime, *, own_transaction: bool) -> None:
+    """Note when a token was last used (advisory: at most every TOUCH_EVERY)."""
+    stmt = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+    if request.method not in SAFE_METHODS:
+        # A writing request holds a writing transaction already: note it there.
+        db.session.connection().execute(stmt)
+    elif own_transaction:
+        # A read keeps its transaction read-only: the note goes on a connection of its own.
+        with db.engine.connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
-            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+            conn.execute(stmt)
             conn.commit()
-        return row.id, row.user_id
+    # Otherwise someone else opened the unit of work (a CLI, a test): leave the note.
 
 
 def _user_from_header(header: str) -> tuple[User, int]:
@@ -85,11 +68,26 @@ def _user_from_header(header: str) -> tuple[User, int]:
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw or len(raw) > MAX_TOKEN_LENGTH:
         raise Unauthorized(_("Send the token as: Authorization: Bearer <token>."))
-    found = _token_owner(raw, utcnow())
-    user = db.session.get(User, found[1]) if found else None
-    if found is None or user is None or not user.is_active:
+    now = utcnow()
+    own_transaction = not db.session().in_transaction()
+    # One statement: the token, its user and the user's roles (with their areas).
+    row = (
+        db.session.execute(
+            select(
+                ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at, User
+            )
+            .join(User, User.id == ApiToken.user_id)
+            .options(joinedload(User.roles))
+            .where(ApiToken.token_hash == hash_token(raw))
+        )
+        .unique()
+        .first()
+    )
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.User.is_active:
         raise Unauthorized(_("The token is not valid, or it has expired or been revoked."))
-    return user, found[0]
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        _touch(row.id, now, own_transaction=own_transaction)
+    return row.User, row.id
 
 
 def authenticate_api_request() -> None:

@@ -33,12 +33,13 @@ from typing import Any, TypeVar, overload
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from points_app.api.auth import Unauthorized
 from points_app.api.models import IdempotencyRecord
 from points_app.api.validation import invalid
+from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 
@@ -119,24 +120,27 @@ def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> Response:
     return response
 
 
-def _claim(user_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """Insert the record for a new key and return it; None if the key is already taken."""
-    if _find(user_id, key) is not None:
-        return None
-    record = IdempotencyRecord(
-        user_id=user_id,
-        key=key,
-        method=request.method,
-        path=request.path[:500],
-        fingerprint=fingerprint,
+def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
+    """Insert the record for a new key and return its id; None if the key is taken.
+
+    One statement: the insert does nothing when the key exists. On PostgreSQL it first
+    waits for an uncommitted insert of the same key, so it sees the winner's record.
+    """
+    conn = db.session.connection()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return conn.scalar(
+        insert(IdempotencyRecord)
+        .values(
+            user_id=user_id,
+            key=key,
+            method=request.method,
+            path=request.path[:500],
+            fingerprint=fingerprint,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyRecord.id)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-    except IntegrityError:
-        # Another request with this key committed first (we waited on the unique index).
-        return None
-    return record
 
 
 def _handle(view: Callable[..., Any], required: bool, args: Any, kwargs: Any) -> Response:
@@ -158,8 +162,8 @@ def _handle(view: Callable[..., Any], required: bool, args: Any, kwargs: Any) ->
     user_id = int(current_user.id)
     fingerprint = request_fingerprint()
 
-    record = _claim(user_id, key, fingerprint)
-    if record is None:
+    record_id = _claim(user_id, key, fingerprint)
+    if record_id is None:
         existing = _find(user_id, key)
         if existing is None:
             raise DomainError(
@@ -173,8 +177,11 @@ def _handle(view: Callable[..., Any], required: bool, args: Any, kwargs: Any) ->
     if response.status_code >= 400:
         db.session.rollback()
         return response
-    record.response_status = response.status_code
-    record.response_body = response.get_json(silent=True)
+    db.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(response_status=response.status_code, response_body=response.get_json(silent=True))
+    )
     db.session.commit()
     return response
 

@@ -281,7 +281,9 @@ def _lock_accounts(*ids: int) -> None:
 
 def _move(debit: Account, credit: Account, amount: int) -> None:
     """Take the points off `debit` only if it holds enough, then add them to `credit`."""
-    new_debit = db.session.execute(
+    # Core statements on the session's connection: the cached balances are set by hand.
+    conn = db.session.connection()
+    new_debit = conn.execute(
         update(Account)
         .where(
             Account.id == debit.id,
@@ -289,7 +291,6 @@ def _move(debit: Account, credit: Account, amount: int) -> None:
         )
         .values(balance=Account.balance - amount)
         .returning(Account.balance)
-        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if new_debit is None:
         current = db.session.scalar(select(Account.balance).where(Account.id == debit.id)) or 0
@@ -301,12 +302,11 @@ def _move(debit: Account, credit: Account, amount: int) -> None:
             missing=missing,
             balance=current,
         )
-    new_credit = db.session.execute(
+    new_credit = conn.execute(
         update(Account)
         .where(Account.id == credit.id)
         .values(balance=Account.balance + amount)
         .returning(Account.balance)
-        .execution_options(synchronize_session=False)
     ).scalar_one()
     set_committed_value(debit, "balance", new_debit)
     set_committed_value(credit, "balance", new_credit)

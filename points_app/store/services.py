@@ -351,11 +351,12 @@ def _move_stock(product: Product, delta: int) -> int:
     stmt = update(Product).where(Product.id == product.id)
     if delta < 0:
         stmt = stmt.where(Product.stock >= -delta)
-    new_stock = db.session.execute(
-        stmt.values(stock=Product.stock + delta)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    # A Core statement on the session's connection: no ORM bookkeeping for one column.
+    new_stock = (
+        db.session.connection()
+        .execute(stmt.values(stock=Product.stock + delta).returning(Product.stock))
+        .scalar_one_or_none()
+    )
     if new_stock is None:
         left = db.session.scalar(select(Product.stock).where(Product.id == product.id)) or 0
         set_committed_value(product, "stock", left)

@@ -120,7 +120,7 @@ def test_use_of_a_token_is_noted(client, tree, make_user, api_headers):
     assert db.session.scalars(select(ApiToken)).one().last_used_at is None
     db.session.rollback()  # the test shares the request's session; end its transaction
     client.get("/api/v1/me", headers=headers)
-    db.session.expire_all()
+    db.session.rollback()  # end the request's read transaction: its snapshot predates the note
     used = db.session.scalars(select(ApiToken)).one().last_used_at
     assert used is not None and utcnow() - used < dt.timedelta(minutes=1)
 

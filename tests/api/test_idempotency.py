@@ -177,3 +177,14 @@ def test_simultaneous_requests_with_different_keys_all_run(app, user, api_header
     )
     assert [getattr(r, "status_code", r) for r in responses] == [201] * 10
     assert effects() == 10
+
+
+def test_a_write_notes_the_use_of_its_token_with_its_effect(client, user, api_headers):
+    from points_app.api.models import ApiToken
+
+    headers = api_headers(user, "key-1")
+    db.session.rollback()  # the test shares the request's session; end its transaction
+    assert client.post(URL, json={"amount": 5}, headers=headers).status_code == 201
+    db.session.rollback()
+    used = db.session.scalars(select(ApiToken)).one().last_used_at
+    assert used is not None and utcnow() - used < dt.timedelta(minutes=1)
