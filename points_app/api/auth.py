@@ -16,14 +16,14 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from points_app.accounts.models import User
 from points_app.api.models import ApiToken
 from points_app.api.openapi import API_PREFIX
 from points_app.api.services import hash_token
-from points_app.core.db import SAFE_METHODS, utcnow
+from points_app.core.db import SAFE_METHODS, prepared, utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import csrf, db
 
@@ -48,17 +48,39 @@ def public(view: F) -> F:
     return view
 
 
+# Every API request runs these: built once, so SQLAlchemy neither rebuilds them nor
+# recomputes their cache keys (see `points_app.core.db.prepared`).
+@prepared
+def _token_query() -> Select[Any]:
+    """The token, its user and the user's roles (with their areas), in one statement."""
+    return (
+        select(ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .options(joinedload(User.roles))
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
+
+
+@prepared
+def _touch_statement() -> Update:
+    return (
+        update(ApiToken)
+        .where(ApiToken.id == bindparam("token_id"))
+        .values(last_used_at=bindparam("now"))
+    )
+
+
 def _touch(token_id: int, now: dt.datetime, *, own_transaction: bool) -> None:
     """Note when a token was last used (advisory: at most every TOUCH_EVERY)."""
-    stmt = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+    params = {"token_id": token_id, "now": now}
     if request.method not in SAFE_METHODS:
         # A writing request holds a writing transaction already: note it there.
-        db.session.connection().execute(stmt)
+        db.session.connection().execute(_touch_statement(), params)
     elif own_transaction:
         # A read keeps its transaction read-only: the note goes on a connection of its own.
         with db.engine.connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
-            conn.execute(stmt)
+            conn.execute(_touch_statement(), params)
             conn.commit()
     # Otherwise someone else opened the unit of work (a CLI, a test): leave the note.
 
@@ -70,19 +92,7 @@ def _user_from_header(header: str) -> tuple[User, int]:
         raise Unauthorized(_("Send the token as: Authorization: Bearer <token>."))
     now = utcnow()
     own_transaction = not db.session().in_transaction()
-    # One statement: the token, its user and the user's roles (with their areas).
-    row = (
-        db.session.execute(
-            select(
-                ApiToken.id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at, User
-            )
-            .join(User, User.id == ApiToken.user_id)
-            .options(joinedload(User.roles))
-            .where(ApiToken.token_hash == hash_token(raw))
-        )
-        .unique()
-        .first()
-    )
+    row = db.session.execute(_token_query(), {"token_hash": hash_token(raw)}).unique().first()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.User.is_active:
         raise Unauthorized(_("The token is not valid, or it has expired or been revoked."))
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:

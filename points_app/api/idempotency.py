@@ -33,13 +33,13 @@ from typing import Any, TypeVar, overload
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import event, select, update
+from sqlalchemy import Insert, Update, bindparam, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from points_app.api.auth import Unauthorized
 from points_app.api.models import IdempotencyRecord
 from points_app.api.validation import invalid
-from points_app.core.db import utcnow
+from points_app.core.db import prepared, utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 
@@ -120,6 +120,33 @@ def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> Response:
     return response
 
 
+@prepared
+def _claim_statement(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(IdempotencyRecord)
+        .values(
+            user_id=bindparam("user_id"),
+            key=bindparam("key"),
+            method=bindparam("method"),
+            path=bindparam("path"),
+            fingerprint=bindparam("fingerprint"),
+            created_at=bindparam("created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyRecord.id)
+    )
+
+
+@prepared
+def _store_response_statement() -> Update:
+    return (
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == bindparam("record_id"))
+        .values(response_status=bindparam("status"), response_body=bindparam("body"))
+    )
+
+
 def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
     """Insert the record for a new key and return its id; None if the key is taken.
 
@@ -127,19 +154,16 @@ def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
     waits for an uncommitted insert of the same key, so it sees the winner's record.
     """
     conn = db.session.connection()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     return conn.scalar(
-        insert(IdempotencyRecord)
-        .values(
-            user_id=user_id,
-            key=key,
-            method=request.method,
-            path=request.path[:500],
-            fingerprint=fingerprint,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyRecord.id)
+        _claim_statement(conn.dialect.name),
+        {
+            "user_id": user_id,
+            "key": key,
+            "method": request.method,
+            "path": request.path[:500],
+            "fingerprint": fingerprint,
+            "created_at": utcnow(),
+        },
     )
 
 
@@ -177,10 +201,13 @@ def _handle(view: Callable[..., Any], required: bool, args: Any, kwargs: Any) ->
     if response.status_code >= 400:
         db.session.rollback()
         return response
-    db.session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(response_status=response.status_code, response_body=response.get_json(silent=True))
+    db.session.connection().execute(
+        _store_response_statement(),
+        {
+            "record_id": record_id,
+            "status": response.status_code,
+            "body": response.get_json(silent=True),
+        },
     )
     db.session.commit()
     return response

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
@@ -20,10 +22,27 @@ NAMING_CONVENTION = {
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+T = TypeVar("T")
+P = ParamSpec("P")
+
 
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+def prepared(build: Callable[P, T]) -> Callable[P, T]:
+    """Build a statement once, on first use, and hand back the same object after that.
+
+    For statements on the hottest paths (every API request, check-in, redemption).
+    SQLAlchemy finds a statement's compiled form by a cache key it works out from the
+    statement object; building the statement and working out its key again on every call
+    costs more than running it on SQLite (about 0.1-0.3 ms a statement). A prepared
+    statement takes its values as bind parameters (`bindparam("name")`), given at
+    execution: `db.session.execute(query(), {"name": value})`. Arguments, if any, pick
+    a variant (a dialect, a lock) and must be hashable.
+    """
+    return cast(Callable[P, T], functools.cache(build))
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, or_, select, union_all, update
+from sqlalchemy import Select, Update, bindparam, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points_app.areas.models import Area, AreaLevel
+from points_app.core.db import prepared
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.ledger.models import SYSTEM_KINDS, Account, AccountKind, Transfer, TransferKind
@@ -32,8 +33,25 @@ MAX_MEMO_LENGTH = 500
 # --- accounts -------------------------------------------------------------------------
 
 
-def _get_or_create(where: ColumnElement[bool], make: Callable[[], Account]) -> Account:
-    account = db.session.scalars(select(Account).where(where)).first()
+@prepared
+def _account_query(owner: str) -> Select[tuple[Account]]:
+    """An account by its owner: "volunteer", "organisation", "household" (`owner_id`), or
+    "system" (a community's `area_id` and `kind`)."""
+    if owner == "system":
+        return select(Account).where(
+            Account.area_id == bindparam("area_id"), Account.kind == bindparam("kind")
+        )
+    column = {
+        "volunteer": Account.volunteer_id,
+        "organisation": Account.organisation_id,
+        "household": Account.household_id,
+    }[owner]
+    return select(Account).where(column == bindparam("owner_id"))
+
+
+def _get_or_create(owner: str, params: dict[str, Any], make: Callable[[], Account]) -> Account:
+    query = _account_query(owner)
+    account = db.session.scalars(query, params).first()
     if account is not None:
         return account
     try:
@@ -42,14 +60,15 @@ def _get_or_create(where: ColumnElement[bool], make: Callable[[], Account]) -> A
             db.session.add(account)
     except IntegrityError:
         # Someone else created it at the same moment: theirs is the one.
-        return db.session.scalars(select(Account).where(where)).one()
+        return db.session.scalars(query, params).one()
     return account
 
 
 def account_for_volunteer(volunteer: Volunteer) -> Account:
     """Return the volunteer's account, opening it in their home community if needed."""
     return _get_or_create(
-        Account.volunteer_id == volunteer.id,
+        "volunteer",
+        {"owner_id": volunteer.id},
         lambda: Account(
             kind=AccountKind.volunteer,
             volunteer_id=volunteer.id,
@@ -61,7 +80,8 @@ def account_for_volunteer(volunteer: Volunteer) -> Account:
 def account_for_household(household: Household) -> Account:
     """Return the household's account, opening it in its community if needed."""
     return _get_or_create(
-        Account.household_id == household.id,
+        "household",
+        {"owner_id": household.id},
         lambda: Account(
             kind=AccountKind.household, household_id=household.id, area_id=household.community_id
         ),
@@ -71,7 +91,8 @@ def account_for_household(household: Household) -> Account:
 def account_for_organisation(org: Organisation) -> Account:
     """Return the organisation's account, opening it in its area if needed."""
     return _get_or_create(
-        Account.organisation_id == org.id,
+        "organisation",
+        {"owner_id": org.id},
         lambda: Account(kind=AccountKind.organisation, organisation_id=org.id, area_id=org.area_id),
     )
 
@@ -83,7 +104,8 @@ def system_account(community: Area, kind: AccountKind) -> Account:
     if community.level is not AreaLevel.community:
         raise DomainError("not_a_community", _l("System accounts belong to a community."), 422)
     return _get_or_create(
-        (Account.area_id == community.id) & (Account.kind == kind),
+        "system",
+        {"area_id": community.id, "kind": kind},
         lambda: Account(kind=kind, area_id=community.id),
     )
 
@@ -279,18 +301,36 @@ def _lock_accounts(*ids: int) -> None:
     )  # fmt: skip
 
 
+@prepared
+def _debit_statement() -> Update:
+    """Take points off an account only if it holds enough (system accounts always may)."""
+    return (
+        update(Account)
+        .where(
+            Account.id == bindparam("account_id"),
+            or_(Account.balance >= bindparam("amount"), Account.kind.in_(SYSTEM_KINDS)),
+        )
+        .values(balance=Account.balance - bindparam("amount"))
+        .returning(Account.balance)
+    )
+
+
+@prepared
+def _credit_statement() -> Update:
+    return (
+        update(Account)
+        .where(Account.id == bindparam("account_id"))
+        .values(balance=Account.balance + bindparam("amount"))
+        .returning(Account.balance)
+    )
+
+
 def _move(debit: Account, credit: Account, amount: int) -> None:
     """Take the points off `debit` only if it holds enough, then add them to `credit`."""
     # Core statements on the session's connection: the cached balances are set by hand.
     conn = db.session.connection()
     new_debit = conn.execute(
-        update(Account)
-        .where(
-            Account.id == debit.id,
-            or_(Account.balance >= amount, Account.kind.in_(SYSTEM_KINDS)),
-        )
-        .values(balance=Account.balance - amount)
-        .returning(Account.balance)
+        _debit_statement(), {"account_id": debit.id, "amount": amount}
     ).scalar_one_or_none()
     if new_debit is None:
         current = db.session.scalar(select(Account.balance).where(Account.id == debit.id)) or 0
@@ -303,10 +343,7 @@ def _move(debit: Account, credit: Account, amount: int) -> None:
             balance=current,
         )
     new_credit = conn.execute(
-        update(Account)
-        .where(Account.id == credit.id)
-        .values(balance=Account.balance + amount)
-        .returning(Account.balance)
+        _credit_statement(), {"account_id": credit.id, "amount": amount}
     ).scalar_one()
     set_committed_value(debit, "balance", new_debit)
     set_committed_value(credit, "balance", new_credit)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -26,7 +26,7 @@ from points_app.accounts.models import User
 from points_app.areas.models import Area, AreaLevel
 from points_app.core import audit, qr
 from points_app.core.clock import local_date, local_zone
-from points_app.core.db import utcnow
+from points_app.core.db import prepared, utcnow
 from points_app.core.errors import DomainError, Forbidden
 from points_app.core.permissions import Permission, can
 from points_app.extensions import db
@@ -80,6 +80,16 @@ def _card_refusal(code: str, message: Any, status: int) -> DomainError:
     return DomainError(code, message, status)
 
 
+@prepared
+def _household_query() -> Select[tuple[Household]]:
+    # Areas load only if asked for (a permission check does): most scans never need them.
+    return (
+        select(Household)
+        .where(Household.id == bindparam("id"))
+        .options(lazyload(Household.community), lazyload(Household.grid))
+    )
+
+
 def resolve_household_card(
     scanned: qr.ScannedCode | str,
     *,
@@ -98,12 +108,7 @@ def resolve_household_card(
             _l("This is not a household card. Scan the household's love supermarket card."),
             400,
         )
-    # Areas load only if asked for (a permission check does): most scans never need them.
-    household = db.session.get(
-        Household,
-        scanned.object_id,
-        options=[lazyload(Household.community), lazyload(Household.grid)],
-    )
+    household = db.session.scalars(_household_query(), {"id": scanned.object_id}).first()
     if household is None:
         raise _card_refusal(
             "invalid_code",
@@ -342,19 +347,24 @@ def _out_of_stock(product: Product, left: int) -> DomainError:
     )
 
 
+@prepared
+def _stock_statement(decrease: bool) -> Update:
+    stmt = update(Product).where(Product.id == bindparam("product_id"))
+    if decrease:
+        stmt = stmt.where(Product.stock >= -bindparam("delta"))
+    return stmt.values(stock=Product.stock + bindparam("delta")).returning(Product.stock)
+
+
 def _move_stock(product: Product, delta: int) -> int:
     """Change a product's cached stock by `delta`, never below zero; return the new level.
 
     A conditional UPDATE: on PostgreSQL it takes the row lock, so two counters taking the
     last item cannot both succeed; on SQLite the transaction already holds the write lock.
     """
-    stmt = update(Product).where(Product.id == product.id)
-    if delta < 0:
-        stmt = stmt.where(Product.stock >= -delta)
     # A Core statement on the session's connection: no ORM bookkeeping for one column.
     new_stock = (
         db.session.connection()
-        .execute(stmt.values(stock=Product.stock + delta).returning(Product.stock))
+        .execute(_stock_statement(delta < 0), {"product_id": product.id, "delta": delta})
         .scalar_one_or_none()
     )
     if new_stock is None:
@@ -542,6 +552,16 @@ def _is_postgres() -> bool:
     return db.session.connection().dialect.name == "postgresql"
 
 
+@prepared
+def _household_account_query(lock: bool) -> Select[tuple[Account]]:
+    query = (
+        select(Account)
+        .where(Account.household_id == bindparam("household_id"))
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=Account) if lock else query
+
+
 def _locked_household_account(household: Household) -> Account:
     """The household's account, locked first and read fresh (balance included).
 
@@ -550,18 +570,13 @@ def _locked_household_account(household: Household) -> Account:
     SQLite needs no lock: the transaction began IMMEDIATE. One statement either way,
     unless the household has no account yet.
     """
-    query = (
-        select(Account)
-        .where(Account.household_id == household.id)
-        .execution_options(populate_existing=True)
-    )
-    if _is_postgres():
-        query = query.with_for_update(of=Account)
-    account = db.session.scalars(query).first()
+    query = _household_account_query(lock=_is_postgres())
+    params = {"household_id": household.id}
+    account = db.session.scalars(query, params).first()
     if account is None:
         ledger.account_for_household(household)
         db.session.flush()
-        account = db.session.scalars(query).one()
+        account = db.session.scalars(query, params).one()
     return account
 
 
@@ -574,13 +589,17 @@ def _fingerprint(store_id: int, household_id: int, lines: list[BasketLine]) -> s
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+@prepared
+def _key_query() -> Select[tuple[int]]:
+    return select(Redemption.id).where(
+        Redemption.clerk_id == bindparam("clerk_id"),
+        Redemption.idempotency_key == bindparam("key"),
+    )
+
+
 def _find_by_key(clerk_id: int, key: str) -> Redemption | None:
     # Most keys are new: look for the id alone, load the redemption only when there is one.
-    found = db.session.scalar(
-        select(Redemption.id).where(
-            Redemption.clerk_id == clerk_id, Redemption.idempotency_key == key
-        )
-    )
+    found = db.session.scalar(_key_query(), {"clerk_id": clerk_id, "key": key})
     return db.session.get(Redemption, found) if found is not None else None
 
 
@@ -692,17 +711,19 @@ def _check_limits(
                 )
 
 
+@prepared
+def _products_query() -> Select[tuple[Product]]:
+    return (
+        select(Product)
+        .where(Product.id.in_(bindparam("ids", expanding=True)))
+        .options(lazyload(Product.store))  # the caller has the store already
+        .execution_options(populate_existing=True)
+    )
+
+
 def _load_products(store: Store, lines: list[BasketLine]) -> dict[int, Product]:
     ids = [line.product_id for line in lines]
-    found = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Product)
-            .where(Product.id.in_(ids))
-            .options(lazyload(Product.store))  # the caller has the store already
-            .execution_options(populate_existing=True)
-        )
-    }
+    found = {p.id: p for p in db.session.scalars(_products_query(), {"ids": ids})}
     for pid in ids:
         product = found.get(pid)
         if product is None or product.store_id != store.id:
@@ -824,16 +845,18 @@ def redeem_basket(
         return _replay(existing, fingerprint)
 
     # Stock out, product id ascending (lines are sorted): the same order everywhere.
-    levels = [(products[line.product_id], line.quantity) for line in lines]
+    # The moves are written in one statement: nothing here needs them as objects.
     moves = [
-        StockMove(
-            product_id=product.id, kind=StockMoveKind.redemption, quantity=-quantity,
-            stock_after=_move_stock(product, -quantity), actor_id=actor.id, created_at=now,
-            redemption_id=redemption.id,
-        )
-        for product, quantity in levels
+        {
+            "product_id": line.product_id, "kind": StockMoveKind.redemption,
+            "quantity": -line.quantity,
+            "stock_after": _move_stock(products[line.product_id], -line.quantity),
+            "actor_id": actor.id, "created_at": now, "redemption_id": redemption.id,
+        }
+        for line in lines
     ]  # fmt: skip
-    db.session.add_all(moves)
+    conn = db.session.connection()
+    conn.execute(_stock_moves_insert(), moves)
     transfer = ledger.transfer(
         debit=account,
         credit=sink,
@@ -843,9 +866,26 @@ def redeem_basket(
         memo=store.name,
         reference=("redemption", redemption.id),
     )
-    redemption.transfer_id = transfer.id
-    db.session.flush()
+    conn.execute(
+        _redemption_transfer_statement(),
+        {"redemption_id": redemption.id, "new_transfer_id": transfer.id},
+    )
+    set_committed_value(redemption, "transfer_id", transfer.id)
     return redemption
+
+
+@prepared
+def _stock_moves_insert() -> Insert:
+    return insert(StockMove)
+
+
+@prepared
+def _redemption_transfer_statement() -> Update:
+    return (
+        update(Redemption)
+        .where(Redemption.id == bindparam("redemption_id"))
+        .values(transfer_id=bindparam("new_transfer_id"))
+    )
 
 
 def void_deadline(redemption: Redemption) -> dt.date:
