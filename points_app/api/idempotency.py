@@ -33,13 +33,12 @@ from typing import Any, TypeVar, overload
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Insert, Update, bindparam, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import TextClause, Update, bindparam, event, select, text, update
 
 from points_app.api.auth import Unauthorized
 from points_app.api.models import IdempotencyRecord
 from points_app.api.validation import invalid
-from points_app.core.db import prepared, utcnow
+from points_app.core.db import UTCDateTime, prepared, utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 
@@ -121,21 +120,16 @@ def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> Response:
 
 
 @prepared
-def _claim_statement(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(IdempotencyRecord)
-        .values(
-            user_id=bindparam("user_id"),
-            key=bindparam("key"),
-            method=bindparam("method"),
-            path=bindparam("path"),
-            fingerprint=bindparam("fingerprint"),
-            created_at=bindparam("created_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyRecord.id)
-    )
+def _claim_statement() -> TextClause:
+    # Written out: SQLAlchemy's dialect-specific ON CONFLICT constructs are compiled anew on
+    # every execution, and this runs on every keyed request. Both SQLite and PostgreSQL
+    # accept this form.
+    return text(
+        "INSERT INTO idempotency_records"
+        ' (user_id, "key", method, path, fingerprint, created_at)'
+        " VALUES (:user_id, :key, :method, :path, :fingerprint, :created_at)"
+        ' ON CONFLICT (user_id, "key") DO NOTHING RETURNING id'
+    ).bindparams(bindparam("created_at", type_=UTCDateTime()))
 
 
 @prepared
@@ -153,9 +147,8 @@ def _claim(user_id: int, key: str, fingerprint: str) -> int | None:
     One statement: the insert does nothing when the key exists. On PostgreSQL it first
     waits for an uncommitted insert of the same key, so it sees the winner's record.
     """
-    conn = db.session.connection()
-    return conn.scalar(
-        _claim_statement(conn.dialect.name),
+    return db.session.connection().scalar(
+        _claim_statement(),
         {
             "user_id": user_id,
             "key": key,
