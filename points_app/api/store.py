@@ -194,9 +194,9 @@ def redemption_json(redemption: Redemption) -> dict[str, Any]:
 
 
 def _visible_store(store_id: int, permission: Permission | None = None) -> Store:
-    store = db.session.get(Store, store_id)
     perms = [permission] if permission else [Permission.redeem, Permission.manage_store]
-    if store is None or not any(can(current_user, p, store.area) for p in perms):
+    store = queries.store_for(current_user, store_id, *perms)
+    if store is None:
         abort(404)
     return store
 

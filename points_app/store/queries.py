@@ -6,14 +6,31 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from points_app.areas.models import Area
-from points_app.core.permissions import Permission, area_clause
+from points_app.core.db import prepared
+from points_app.core.permissions import Permission, area_clause, can
 from points_app.extensions import db
 from points_app.people.models import Household
 from points_app.store.models import Product, Redemption, RedemptionStatus, StockMove, Store
 from points_app.store.services import day_bounds
+
+
+@prepared
+def _store_query() -> Select[tuple[Store]]:
+    return select(Store).where(Store.id == bindparam("store_id"))
+
+
+def store_for(user: Any, store_id: int, *permissions: Permission) -> Store | None:
+    """The store, if the user holds one of the permissions in its community; else None.
+
+    Every scan and redemption asks, so the query is prepared.
+    """
+    store = db.session.scalars(_store_query(), {"store_id": store_id}).first()
+    if store is None or not any(can(user, p, store.area) for p in permissions):
+        return None
+    return store
 
 
 def visible_stores(user: Any) -> list[Store]:

@@ -65,8 +65,8 @@ CARDS_PER_SHEET_LIMIT = 2000
 
 def _load_store(store_id: int, *permissions: Permission) -> Store:
     """Load a store; 404 unless the user holds one of the permissions in its community."""
-    store = db.session.get(Store, store_id)
-    if store is None or not any(can(current_user, p, store.area) for p in permissions):
+    store = queries.store_for(current_user, store_id, *permissions)
+    if store is None:
         abort(404)
     return store
 
