@@ -100,6 +100,12 @@ def resolve_household_card(
     understands: `invalid_code` (forged, damaged, not a household card), `card_revoked`
     (an old card after a new one was issued), `household_inactive`, `other_community`
     (the card is for another community's store, or outside the actor's areas)."""
+    scanned = _household_code(scanned)
+    household = db.session.scalars(_household_query(), {"id": scanned.object_id}).first()
+    return _check_card(scanned, household, community=community, actor=actor)
+
+
+def _household_code(scanned: qr.ScannedCode | str) -> qr.ScannedCode:
     if isinstance(scanned, str):
         scanned = qr.verify(scanned)
     if scanned.kind != "household":
@@ -108,7 +114,13 @@ def resolve_household_card(
             _l("This is not a household card. Scan the household's love supermarket card."),
             400,
         )
-    household = db.session.scalars(_household_query(), {"id": scanned.object_id}).first()
+    return scanned
+
+
+def _check_card(
+    scanned: qr.ScannedCode, household: Household | None, *, community: Area | None, actor: Any
+) -> Household:
+    """The card's household if the card may be used here; else the refusal."""
     if household is None:
         raise _card_refusal(
             "invalid_code",
@@ -580,6 +592,33 @@ def _locked_household_account(household: Household) -> Account:
     return account
 
 
+@prepared
+def _household_with_account_query(lock: bool) -> Select[tuple[Household, Account]]:
+    query = (
+        select(Household, Account)
+        .join(Account, Account.household_id == Household.id)
+        .where(Household.id == bindparam("id"))
+        .options(lazyload(Household.community), lazyload(Household.grid))
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=Account) if lock else query
+
+
+def _redeeming_household(scanned: qr.ScannedCode, store: Store) -> tuple[Household, Account]:
+    """The card's household, checked, and its account, locked and read fresh (see
+    `_locked_household_account`): one statement, unless the household has no account yet
+    or does not exist, when the slower path opens the account or refuses the card."""
+    scanned = _household_code(scanned)
+    row = db.session.execute(
+        _household_with_account_query(lock=_is_postgres()), {"id": scanned.object_id}
+    ).first()
+    if row is None:
+        household = resolve_household_card(scanned, community=store.community)
+        return household, _locked_household_account(household)
+    household = _check_card(scanned, row.Household, community=store.community, actor=None)
+    return household, row.Account
+
+
 def _fingerprint(store_id: int, household_id: int, lines: list[BasketLine]) -> str:
     body = {
         "store": store_id,
@@ -774,8 +813,7 @@ def redeem_basket(
     if existing is not None:
         return _replay(existing, fingerprint)
 
-    household = resolve_household_card(scanned, community=store.community)
-    account = _locked_household_account(household)
+    household, account = _redeeming_household(scanned, store)
     on_postgres = _is_postgres()
     if on_postgres:  # another request with this key may have committed while we waited
         existing = _find_by_key(actor.id, idempotency_key)

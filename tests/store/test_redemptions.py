@@ -257,6 +257,47 @@ def test_the_card_of_an_inactive_household_is_refused(shop, make_household, rede
     _refused(lambda: redeem(household, {shop.soap: 1}), "household_inactive")
 
 
+def _redeem_with_card(shop, card: str) -> None:
+    services.redeem_basket(
+        store=shop.store, card=card, lines=[services.BasketLine(shop.soap.id, 1)],
+        actor=shop.clerk, idempotency_key="card-check",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("card", "code"),
+    [
+        ("replaced", "card_revoked"),
+        ("no_household", "invalid_code"),
+        ("event_code", "invalid_code"),
+    ],
+)
+def test_the_counter_refuses_a_bad_card_and_records_nothing(shop, make_household, card, code):
+    household = make_household(points=100)
+    cards = {
+        "replaced": services.household_card_token(household),
+        # Signed by us, but for a household that does not exist.
+        "no_household": qr.sign("household", household.id + 1000, 1),
+        "event_code": qr.sign("event", household.id, 1),
+    }
+    services.replace_household_card(household, actor=shop.admin)
+    db.session.commit()
+
+    _refused(lambda: _redeem_with_card(shop, cards[card]), code)
+    db.session.rollback()
+    assert balance(household) == 100
+    assert stock(shop.soap) == 100
+    assert _count(Redemption) == 0
+
+
+def test_a_household_that_never_had_points_is_told_what_is_missing(shop, make_household, redeem):
+    household = make_household()  # no points yet: its account does not exist
+    error = _refused(lambda: redeem(household, {shop.soap: 2}), "insufficient_points")
+    assert error.details["missing"] == 10
+    assert balance(household) == 0
+    assert _count(Redemption) == 0
+
+
 # --- voids --------------------------------------------------------------------------
 
 
