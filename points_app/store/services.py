@@ -903,6 +903,7 @@ def redeem_basket(
         actor=actor,
         memo=store.name,
         reference=("redemption", redemption.id),
+        debit_locked=True,  # the household's account, locked when it was read
     )
     conn.execute(
         _redemption_transfer_statement(),
