@@ -789,11 +789,18 @@ def redeem_basket(
     lines: list[BasketLine],
     actor: User,
     idempotency_key: str,
+    key_claimed: bool = False,
     now: dt.datetime | None = None,
 ) -> Redemption:
     """Spend a household's points on a basket: points to the store sink and stock out,
     together or not at all. The same clerk sending the same key again gets the first
-    redemption back; a different basket under that key is refused."""
+    redemption back; a different basket under that key is refused.
+
+    `key_claimed=True` says the caller has claimed this key for this clerk earlier in
+    the same transaction (the API's idempotency record does), so no other request with
+    it can be running now: on PostgreSQL the re-check after the lock and the savepoint
+    that catches a lost race on the key are skipped.
+    """
     now = now or utcnow()
     if not can(actor, Permission.redeem, store.community):
         raise Forbidden(str(_l("You may not redeem at this store.")))
@@ -814,8 +821,9 @@ def redeem_basket(
         return _replay(existing, fingerprint)
 
     household, account = _redeeming_household(scanned, store)
-    on_postgres = _is_postgres()
-    if on_postgres:  # another request with this key may have committed while we waited
+    # PostgreSQL: another request with this key may have committed while we waited.
+    may_race = _is_postgres() and not key_claimed
+    if may_race:
         existing = _find_by_key(actor.id, idempotency_key)
         if existing is not None:
             return _replay(existing, fingerprint)
@@ -872,7 +880,7 @@ def redeem_basket(
     # writes (products, then the store sink) last, so their locks are held briefly.
     sink = ledger.system_account(store.community, AccountKind.store_sink)
     try:
-        with db.session.begin_nested() if on_postgres else contextlib.nullcontext():
+        with db.session.begin_nested() if may_race else contextlib.nullcontext():
             db.session.add(redemption)
             db.session.flush()
     except IntegrityError:

@@ -181,3 +181,53 @@ def test_voids_racing_redemptions_keep_the_books_straight(app, shop, make_househ
     left = db.session.scalar(select(Product.stock).where(Product.id == soap_id))
     assert left == 100 - 3 * 3 - 5 * 3
     assert all(check.is_clean for check in run_checks())
+
+
+def _post_redemption(app: Flask, headers: dict[str, str], body: dict[str, Any]) -> Any:
+    response = app.test_client().post("/api/v1/redemptions", json=body, headers=headers)
+    return response.status_code, response.get_json()
+
+
+def test_api_retries_racing_with_one_key_make_one_redemption(
+    app, shop, make_household, api_headers
+):
+    household = make_household(points=1000)
+    headers = api_headers(shop.clerk, "one-basket")
+    body = {
+        "store_id": shop.store.id,
+        "card": services.household_card_token(household),
+        "lines": [{"product_id": shop.soap.id, "quantity": 2}],
+    }
+
+    results = _run_together(app, 8, lambda i: _post_redemption(app, headers, body))
+
+    assert {status for status, _body in results} == {201}
+    assert len({json["id"] for _status, json in results}) == 1
+    assert db.session.scalar(select(func.count(Redemption.id))) == 1
+    assert balance(household) == 990
+    assert stock(shop.soap) == 98
+    assert all(check.is_clean for check in run_checks())
+
+
+def test_api_one_key_reused_for_other_households_at_once_is_refused(
+    app, shop, make_household, api_headers
+):
+    households = [make_household(points=100) for _ in range(6)]
+    headers = api_headers(shop.clerk, "reused-key")
+
+    def body(i: int) -> dict[str, Any]:
+        return {
+            "store_id": shop.store.id,
+            "card": services.household_card_token(households[i]),
+            "lines": [{"product_id": shop.soap.id, "quantity": 1}],
+        }
+
+    bodies = [body(i) for i in range(6)]
+    results = _run_together(app, 6, lambda i: _post_redemption(app, headers, bodies[i]))
+
+    statuses = Counter(status for status, _json in results)
+    assert statuses == {201: 1, 422: 5}
+    assert all(json["error"]["code"] == "idempotency_mismatch" for s, json in results if s == 422)
+    assert db.session.scalar(select(func.count(Redemption.id))) == 1
+    assert sorted(balance(h) for h in households) == [95] + [100] * 5
+    assert all(check.is_clean for check in run_checks())
