@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
+from points_app.accounts.models import User
 from points_app.areas.models import Area
 from points_app.core.db import prepared
 from points_app.core.permissions import Permission, area_clause, can
@@ -88,6 +89,16 @@ def redemption_history(
         )
     )
     return rows[:per_page], len(rows) > per_page
+
+
+def store_clerks(store: Store) -> list[User]:
+    """The users who have redeemed at this store, by name (for the history's filter)."""
+    clerk_ids = select(Redemption.clerk_id).where(Redemption.store_id == store.id).distinct()
+    return list(
+        db.session.scalars(
+            select(User).where(User.id.in_(clerk_ids)).order_by(User.display_name, User.id)
+        )
+    )
 
 
 def product_moves(product: Product, *, page: int, per_page: int) -> tuple[list[StockMove], bool]:

@@ -605,11 +605,15 @@ def void(redemption_id: int) -> Any:
 def history(store_id: int) -> Any:
     store = _load_store(store_id, *_viewer_perms())
     status = request.args.get("status", "")
+    clerks = queries.store_clerks(store)
+    clerk = request.args.get("clerk", "")
     filters = queries.HistoryFilters(
         date_from=_parse_day(request.args.get("from")),
         date_to=_parse_day(request.args.get("to")),
         household_no=request.args.get("household", "").strip()[:40],
         status=RedemptionStatus(status) if status in RedemptionStatus.__members__ else None,
+        # Only the store's own clerks: any other value shows everyone's.
+        clerk_id=next((c.id for c in clerks if str(c.id) == clerk), None),
     )
     page = page_number()
     rows, has_next = queries.redemption_history(
@@ -617,7 +621,7 @@ def history(store_id: int) -> Any:
     )
     return render_template(
         "store/history.html", store=store, rows=rows, page=page, has_next=has_next,
-        filters=filters, args={k: v for k, v in request.args.items() if k != "page"},
+        filters=filters, clerks=clerks, args={k: v for k, v in request.args.items() if k != "page"},
     )  # fmt: skip
 
 

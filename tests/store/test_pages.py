@@ -10,6 +10,7 @@ import qrcode
 from PIL import Image
 from sqlalchemy import func, select
 
+from points_app.accounts.models import Role
 from points_app.core import qr
 from points_app.extensions import db
 from points_app.people.models import Household
@@ -297,6 +298,24 @@ def test_history_filters_by_household_and_status(shop, clerk_client, make_househ
         as_text=True
     )
     assert first.public_no in html and second.public_no not in html
+
+
+def test_history_filters_by_clerk(shop, clerk_client, make_household, redeem, make_user, tree):
+    other_clerk = make_user(Role.clerk, tree["community_a"], display_name="另一位店员")
+    mine, theirs = make_household(points=500), make_household(points=500)
+    redeem(mine, {shop.soap: 1})
+    redeem(theirs, {shop.soap: 1}, actor=other_clerk)
+
+    url = f"/store/{shop.store.id}/redemptions"
+    html = clerk_client.get(url).get_data(as_text=True)
+    assert mine.public_no in html and theirs.public_no in html
+    assert f'<option value="{other_clerk.id}"' in html  # the filter offers both clerks
+    html = clerk_client.get(f"{url}?clerk={other_clerk.id}").get_data(as_text=True)
+    assert theirs.public_no in html and mine.public_no not in html
+    # Garbage, or a user who never served here, filters nothing out.
+    for value in ("x", "99999", str(shop.admin.id)):
+        html = clerk_client.get(f"{url}?clerk={value}").get_data(as_text=True)
+        assert mine.public_no in html and theirs.public_no in html
 
 
 def test_the_day_summary_counts_what_was_not_voided(shop, clerk_client, make_household, redeem):
