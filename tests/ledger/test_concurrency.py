@@ -3,10 +3,8 @@ together at a barrier and spend from one account. The account never goes below z
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -19,6 +17,7 @@ from points_app.extensions import db
 from points_app.ledger import services
 from points_app.ledger.models import Account, AccountKind, Transfer, TransferKind
 from points_app.ledger.verify import run_checks
+from tests.concurrency import run_together
 from tests.conftest import ON_POSTGRES, PG_URL, _truncate_all
 
 SPENDERS = 100
@@ -55,36 +54,6 @@ def wide_app(_wide_app: Flask) -> Iterator[Flask]:
         db.session.remove()
         if ON_POSTGRES:
             _truncate_all()
-
-
-def _run_together(app: Flask, n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(i) in n threads released at once; return each result or exception."""
-    # The test's own session must not sit in a (SQLite: write-locking) transaction.
-    db.session.close()
-    # Open every thread's connection up front, outside any transaction.
-    warm = [db.engine.connect() for _ in range(n)]
-    for connection in warm:
-        connection.close()
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def worker(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-            except Exception as error:  # noqa: BLE001 - reported to the test below
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
-    return results
 
 
 def _accounts(app: Flask) -> tuple[int, int, int]:
@@ -135,7 +104,7 @@ def test_hundred_simultaneous_spends_of_one_point_from_ten(wide_app, round_no):
         return "ok"
 
     outcomes = Counter(
-        r if isinstance(r, str) else repr(r) for r in _run_together(wide_app, SPENDERS, spend)
+        r if isinstance(r, str) else repr(r) for r in run_together(wide_app, SPENDERS, spend)
     )
     assert outcomes == {"ok": 10, "insufficient_points": 90}
     db.session.expire_all()
@@ -168,7 +137,7 @@ def test_ten_simultaneous_requests_with_one_key_make_one_transfer(wide_app, roun
 
         return services.run_in_transaction(unit)
 
-    results = _run_together(wide_app, 10, award)
+    results = run_together(wide_app, 10, award)
     assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 1
     count = db.session.scalar(
@@ -206,7 +175,7 @@ def test_opposite_transfers_between_two_accounts_do_not_deadlock(wide_app):
             services.run_in_transaction(unit)
         return 5
 
-    results = _run_together(wide_app, 20, pay)
+    results = run_together(wide_app, 20, pay)
     assert results == [5] * 20, results
     assert services.balance_of(db.session.get(Account, spender_id)) == 100
     assert services.balance_of(db.session.get(Account, target_id)) == 100

@@ -4,9 +4,8 @@ succeeds exactly as often as there is stock or points for, and `ledger verify` s
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from points_app.ledger import services as ledger
 from points_app.ledger.verify import run_checks
 from points_app.store import services
 from points_app.store.models import Product, Redemption, Store
+from tests.concurrency import run_together
 from tests.conftest import ON_POSTGRES, PG_URL, _truncate_all
 from tests.store.conftest import balance, stock
 
@@ -51,34 +51,6 @@ def app(_pg_schema: None, tmp_path: Any) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def _run_together(app: Flask, n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(i) in n threads released at once; return each result or exception."""
-    db.session.close()  # the test's own session must hold no (SQLite: write) lock
-    warm = [db.engine.connect() for _ in range(n)]  # connect before the race starts
-    for connection in warm:
-        connection.close()
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def worker(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-            except Exception as error:  # noqa: BLE001 - the test inspects it
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a counter hung"
-    return results
-
-
 def _outcomes(results: list[Any]) -> Counter[str]:
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
     assert not unexpected, unexpected
@@ -106,7 +78,7 @@ def test_fifty_counters_share_five_items_exactly(app, shop, make_household):
     tokens = [services.household_card_token(h) for h in households]
     store_id, clerk_id, oil_id = shop.store.id, shop.clerk.id, shop.oil.id  # oil: stock 5
 
-    results = _run_together(
+    results = run_together(
         app,
         COUNTERS,
         lambda i: _redeem_in_thread(store_id, clerk_id, tokens[i], oil_id, 1, f"race-{i}"),
@@ -128,7 +100,7 @@ def test_two_counters_on_one_card_with_points_for_one_basket_succeed_once(
     store_id, rice_id = shop.store.id, shop.rice.id  # rice: 60 points
     clerks = [shop.clerk.id, second_clerk.id]
 
-    results = _run_together(
+    results = run_together(
         app, 2, lambda i: _redeem_in_thread(store_id, clerks[i], token, rice_id, 1, "same-tap")
     )
 
@@ -143,7 +115,7 @@ def test_a_double_tap_on_one_counter_makes_one_redemption(app, shop, make_househ
     token = services.household_card_token(household)
     store_id, clerk_id, soap_id = shop.store.id, shop.clerk.id, shop.soap.id
 
-    results = _run_together(
+    results = run_together(
         app, 4, lambda i: _redeem_in_thread(store_id, clerk_id, token, soap_id, 2, "double-tap")
     )
 
@@ -177,7 +149,7 @@ def test_voids_racing_redemptions_keep_the_books_straight(app, shop, make_househ
 
         return ledger.run_in_transaction(void)
 
-    assert _outcomes(_run_together(app, 6, work)) == {"ok": 6}
+    assert _outcomes(run_together(app, 6, work)) == {"ok": 6}
     left = db.session.scalar(select(Product.stock).where(Product.id == soap_id))
     assert left == 100 - 3 * 3 - 5 * 3
     assert all(check.is_clean for check in run_checks())
@@ -199,7 +171,7 @@ def test_api_retries_racing_with_one_key_make_one_redemption(
         "lines": [{"product_id": shop.soap.id, "quantity": 2}],
     }
 
-    results = _run_together(app, 8, lambda i: _post_redemption(app, headers, body))
+    results = run_together(app, 8, lambda i: _post_redemption(app, headers, body))
 
     assert {status for status, _body in results} == {201}
     assert len({json["id"] for _status, json in results}) == 1
@@ -223,7 +195,7 @@ def test_api_one_key_reused_for_other_households_at_once_is_refused(
         }
 
     bodies = [body(i) for i in range(6)]
-    results = _run_together(app, 6, lambda i: _post_redemption(app, headers, bodies[i]))
+    results = run_together(app, 6, lambda i: _post_redemption(app, headers, bodies[i]))
 
     statuses = Counter(status for status, _json in results)
     assert statuses == {201: 1, 422: 5}
