@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from points_app.accounts.models import User
@@ -11,33 +9,9 @@ from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.issues import workflow
 from points_app.issues.models import Issue, IssueEvent, IssueState
+from tests.concurrency import run_together
 
 WRITERS = 4
-
-
-def _together(app, work):
-    """Run work() in WRITERS threads released at once; return results or exceptions."""
-    db.session.close()
-    barrier = threading.Barrier(WRITERS)
-    results: list = [None] * WRITERS
-
-    def worker(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work()
-            except Exception as error:  # noqa: BLE001 - the test looks at it
-                db.session.rollback()
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_simultaneous_moves_from_the_same_state_happen_once(app, new_issue, people):
@@ -50,7 +24,7 @@ def test_simultaneous_moves_from_the_same_state_happen_once(app, new_issue, peop
         db.session.commit()
         return "moved"
 
-    results = _together(app, move)
+    results = run_together(app, WRITERS, lambda _i: move())
     refused = [r for r in results if isinstance(r, DomainError)]
     assert results.count("moved") == 1, results
     assert {r.code for r in refused} == {"invalid_transition"}
@@ -75,7 +49,7 @@ def test_simultaneous_evaluations_are_recorded_once(app, issue_in, people):
         db.session.commit()
         return "rated"
 
-    results = _together(app, rate)
+    results = run_together(app, WRITERS, lambda _i: rate())
     assert results.count("rated") == 1, results
     assert {r.code for r in results if isinstance(r, DomainError)} == {"not_evaluating"}
     issue = db.session.get(Issue, issue_id)
