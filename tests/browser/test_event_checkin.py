@@ -5,7 +5,6 @@ household's balance rises by the event's points."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,24 +16,10 @@ from points_app.events.models import Attendance, AttendanceStatus, Event
 from points_app.extensions import db
 from points_app.ledger import services as ledger
 from points_app.people.models import Household, HouseholdCategory, Pairing, Volunteer
+from tests.browser.helpers import household_balance, read_fresh
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _read(fn: Any) -> Any:
-    """Run a read in its own short transaction."""
-    db.session.expire_all()
-    try:
-        return fn()
-    finally:
-        db.session.rollback()
-
-
-def _balance(household_id: int) -> int:
-    household = db.session.get(Household, household_id)
-    assert household is not None
-    return ledger.balance_of(ledger.account_for_household(household))
 
 
 def _local(moment: dt.datetime) -> str:
@@ -76,7 +61,7 @@ def test_event_from_qr_code_to_points_for_the_paired_household(
     desk.fill("input[name=points_value]", "3")
     with desk.expect_navigation():
         desk.click("form button[type=submit]")
-    event_id = _read(lambda: db.session.scalars(select(Event.id)).one())
+    event_id = read_fresh(lambda: db.session.scalars(select(Event.id)).one())
     assert desk.url == live_server(f"/events/{event_id}")
     desk.click("text=Show QR code")
     assert desk.locator("#qr svg").count() == 1
@@ -113,6 +98,6 @@ def test_event_from_qr_code_to_points_for_the_paired_household(
     with desk.expect_navigation():
         desk.click("table.list form[action$='/approve'] button")
     assert "3 points" in desk.locator(".flash").inner_text()
-    status = _read(lambda: db.session.scalars(select(Attendance.status)).one())
+    status = read_fresh(lambda: db.session.scalars(select(Attendance.status)).one())
     assert status is AttendanceStatus.approved
-    assert _read(lambda: _balance(household_id)) - before == 3
+    assert read_fresh(lambda: household_balance(household_id)) - before == 3

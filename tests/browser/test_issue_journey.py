@@ -26,6 +26,7 @@ from points_app.extensions import db
 from points_app.issues.models import HandlingLevel, Issue, IssueState, TalkSession
 from points_app.ledger import services as ledger
 from points_app.people.models import Volunteer
+from tests.browser.helpers import read_fresh
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -50,17 +51,9 @@ def _person(browser: Any, options: dict[str, Any]) -> Iterator[Any]:
         context.close()
 
 
-def _read(fn: Any) -> Any:
-    """Run a read in its own short transaction (an open one would block SQLite writers)."""
-    db.session.expire_all()
-    try:
-        return fn()
-    finally:
-        db.session.rollback()
-
-
 def _state(issue_id: int) -> IssueState:
-    return _read(lambda: db.session.scalars(select(Issue.state).where(Issue.id == issue_id)).one())
+    query = select(Issue.state).where(Issue.id == issue_id)
+    return read_fresh(lambda: db.session.scalars(query).one())
 
 
 def _volunteer_balance(volunteer_id: int) -> int:
@@ -102,7 +95,7 @@ def test_issue_from_phone_through_talk_session_handling_and_event_to_review(
     phone.fill("input[name=resident_phone]", "13812345678")
     with phone.expect_navigation():
         phone.click("form button[type=submit]")
-    issue_id = _read(lambda: db.session.scalars(select(Issue.id)).one())
+    issue_id = read_fresh(lambda: db.session.scalars(select(Issue.id)).one())
     assert phone.url == live_server(f"/issues/{issue_id}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert _state(issue_id) is IssueState.raised
@@ -118,7 +111,7 @@ def test_issue_from_phone_through_talk_session_handling_and_event_to_review(
     desk.fill("textarea[name=minutes]", "议定：周六清理3幢楼道，社工牵头，志愿者协助。")
     with desk.expect_navigation():
         desk.click("form button[type=submit]")
-    session_id = _read(lambda: db.session.scalars(select(TalkSession.id)).one())
+    session_id = read_fresh(lambda: db.session.scalars(select(TalkSession.id)).one())
     assert desk.url == live_server(f"/issues/talks/{session_id}")
 
     desk.goto(live_server(f"/issues/{issue_id}"))
@@ -137,7 +130,7 @@ def test_issue_from_phone_through_talk_session_handling_and_event_to_review(
     with desk.expect_navigation():
         form.locator("button[type=submit]").click()
     assert _state(issue_id) is IssueState.handling
-    decided = _read(
+    decided = read_fresh(
         lambda: db.session.execute(
             select(Issue.level, Issue.decided_session_id).where(Issue.id == issue_id)
         ).one()
@@ -177,13 +170,13 @@ def test_issue_from_phone_through_talk_session_handling_and_event_to_review(
         events.check_out(event, volunteer, actor=organiser, now=start + dt.timedelta(minutes=90))
         event_id = event.id
         db.session.commit()
-        before = _read(lambda: _volunteer_balance(volunteer_id))
+        before = read_fresh(lambda: _volunteer_balance(volunteer_id))
 
         social.goto(live_server(f"/events/{event_id}"))
         with social.expect_navigation():
             social.click("table.list form[action$='/approve'] button")
         assert "张伟获得4积分" in social.locator(".flash").inner_text()
-        approved = _read(
+        approved = read_fresh(
             lambda: db.session.execute(
                 select(
                     Attendance.status, Attendance.minutes, Attendance.points_awarded,
@@ -192,7 +185,7 @@ def test_issue_from_phone_through_talk_session_handling_and_event_to_review(
             ).one()
         )  # fmt: skip
         assert tuple(approved) == (AttendanceStatus.approved, 90, 4, True)
-        assert _read(lambda: _volunteer_balance(volunteer_id)) - before == 4
+        assert read_fresh(lambda: _volunteer_balance(volunteer_id)) - before == 4
 
     # 5. 评: the resident rates it on their own phone, without signing in.
     with _person(browser, PHONE) as resident:

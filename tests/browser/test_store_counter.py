@@ -4,8 +4,6 @@ receipt; balance and stock change once; a void puts both back."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,24 +14,10 @@ from points_app.ledger.models import AccountKind, TransferKind
 from points_app.people.models import Household, HouseholdCategory
 from points_app.store import services
 from points_app.store.models import Product, ProductCategory, Redemption, StockMoveKind
+from tests.browser.helpers import household_balance, read_fresh
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def _read(fn: Any) -> Any:
-    """Run a read in its own short transaction, so the server can write meanwhile."""
-    db.session.expire_all()
-    try:
-        return fn()
-    finally:
-        db.session.rollback()
-
-
-def _balance(household_id: int) -> int:
-    household = db.session.get(Household, household_id)
-    assert household is not None
-    return ledger.balance_of(ledger.account_for_household(household))
 
 
 def _stock(product_id: int) -> int:
@@ -115,25 +99,25 @@ def test_clerk_scans_a_card_fills_the_basket_confirms_and_voids(
     assert page.locator("#receipt-total").inner_text() == "195"
     assert page.locator("#receipt-balance").inner_text() == "5"
 
-    assert _read(lambda: _balance(ids["household"])) == 5
-    assert _read(lambda: (_stock(ids["rice"]), _stock(ids["soap"]))) == (7, 47)
-    assert _read(lambda: db.session.scalar(select(func.count(Redemption.id)))) == 1
+    assert read_fresh(lambda: household_balance(ids["household"])) == 5
+    assert read_fresh(lambda: (_stock(ids["rice"]), _stock(ids["soap"]))) == (7, 47)
+    assert read_fresh(lambda: db.session.scalar(select(func.count(Redemption.id)))) == 1
 
     # Going back and confirming again (a double tap, a retry) changes nothing more.
     page.go_back()
     if page.locator("#confirm-btn").count():
         with page.expect_navigation():
             page.evaluate("document.getElementById('basket').submit()")
-    assert _read(lambda: db.session.scalar(select(func.count(Redemption.id)))) == 1
-    assert _read(lambda: _balance(ids["household"])) == 5
+    assert read_fresh(lambda: db.session.scalar(select(func.count(Redemption.id)))) == 1
+    assert read_fresh(lambda: household_balance(ids["household"])) == 5
 
     # A void, confirmed, puts points and goods back.
-    redemption_id = _read(lambda: db.session.scalar(select(Redemption.id)))
+    redemption_id = read_fresh(lambda: db.session.scalar(select(Redemption.id)))
     page.goto(live_server(f"/store/redemptions/{redemption_id}"))
     page.fill("#void-form textarea[name=reason]", "录错了")
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.locator("#void-form button[type=submit]").click()
     assert page.locator("#receipt").get_attribute("data-status") == "voided"
-    assert _read(lambda: _balance(ids["household"])) == 200
-    assert _read(lambda: (_stock(ids["rice"]), _stock(ids["soap"]))) == (10, 50)
+    assert read_fresh(lambda: household_balance(ids["household"])) == 200
+    assert read_fresh(lambda: (_stock(ids["rice"]), _stock(ids["soap"]))) == (10, 50)
