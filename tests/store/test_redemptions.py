@@ -14,7 +14,7 @@ from points_app.ledger import services as ledger
 from points_app.ledger.models import AccountKind, Transfer
 from points_app.ledger.verify import run_checks
 from points_app.store import services
-from points_app.store.models import Redemption, StockMove
+from points_app.store.models import Redemption, StockMove, StockMoveKind
 from tests.store.conftest import balance, stock
 
 pytestmark = pytest.mark.usefixtures("in_request")
@@ -362,7 +362,7 @@ def test_only_a_role_that_may_void_can_void(shop, make_household, redeem, make_u
 def test_a_donation_names_its_donor(shop):
     _refused(
         lambda: services.receive_stock(
-            shop.rice, quantity=5, kind=services.StockMoveKind.donation, actor=shop.admin
+            shop.rice, quantity=5, kind=StockMoveKind.donation, actor=shop.admin
         ),
         "validation_error",
     )
