@@ -148,3 +148,13 @@ def test_verify_fails_when_stock_came_back_to_a_redemption_not_voided(shop, make
     redemption = redeem(make_household(points=200), {shop.soap: 2})
     _extra_move(shop.soap, 2, 100, kind=StockMoveKind.void_return, redemption_id=redemption.id)
     assert _problems("redemptions") == [f"redemption {redemption.id}: not voided but reversed"]
+
+
+def test_verify_fails_when_a_redemptions_points_total_was_changed(shop, make_household, redeem):
+    redemption = redeem(make_household(points=200), {shop.soap: 2})
+    _sql("UPDATE redemptions SET total_points = 11 WHERE id = :id", id=redemption.id)
+    # Same items, other points: its lines and its transfer both disagree with it.
+    assert _problems("redemptions") == [
+        f"redemption {redemption.id}: lines do not add up to its total",
+        f"redemption {redemption.id}: its transfer does not match its total",
+    ]
