@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 PYTEST := $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-.PHONY: run test test-sqlite test-postgres lint translations install clean bench
+.PHONY: run test test-sqlite test-postgres lint translations install clean bench mutation
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -45,5 +45,24 @@ test-postgres: install
 bench: install
 	$(BIN)/python -m bench
 
+# Mutation testing (slow, not in CI): mutmut plants one bug at a time in the rule modules
+# ([tool.mutmut] in pyproject.toml) and runs only the tests that cover it, on SQLite.
+# One package at a time, niced, each bounded by MUTATION_TIMEOUT seconds; results are kept
+# in mutants/ (a package named again is checked again). Then the bugs mutmut cannot plant
+# (in decorated functions) are planted by tests/planted_mutants.py. Figures: TESTING.md.
+MUTATION_PACKAGES ?= core.* ledger.* store.* issues.workflow.* events.services*
+MUTATION_TIMEOUT ?= 7200
+MUTATION_JOBS ?= 2
+mutation: install
+	@mkdir -p mutants; for pkg in $(MUTATION_PACKAGES); do \
+	  log="mutants/run-$$(echo "$$pkg" | tr -d '*').log"; \
+	  echo "== mutmut: points_app.$$pkg (log: $$log)"; \
+	  env -u TEST_DATABASE_URL nice -n 15 timeout $(MUTATION_TIMEOUT) \
+	    $(BIN)/mutmut run --max-children $(MUTATION_JOBS) "points_app.$$pkg" >"$$log" 2>&1 \
+	    || echo "   (stopped: exit $$?)"; \
+	done
+	$(BIN)/python -m tests.mutation_report
+	env -u TEST_DATABASE_URL nice -n 15 $(BIN)/python -m tests.planted_mutants
+
 clean:
-	rm -rf $(VENV) instance/points.db*
+	rm -rf $(VENV) instance/points.db* mutants

@@ -34,6 +34,11 @@ def test_disabled_user_cannot_sign_in(client, tree, make_user):
     make_user(Role.clerk, tree["community_a"], username="clerk1", is_enabled=False)
     response = client.post("/login", data={"login": "clerk1", "password": PASSWORD})
     assert response.status_code == 200
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    # Still anonymous: the next page sends them back to the sign-in form.
+    after = client.get("/")
+    assert after.status_code == 302 and "/login" in after.headers["Location"]
 
 
 def test_pages_need_sign_in(client):

@@ -104,6 +104,9 @@ def test_admin_may_make_an_admin_below_their_own_area(client, admin_a, tree, mak
         f"/users/{user.id}", data={"role": "admin", "area_id": tree["grid_a"].id}
     )
     assert response.status_code == 302
+    db.session.expire_all()
+    granted = db.session.scalars(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
+    assert [(ra.role, ra.area_id) for ra in granted] == [(Role.admin, tree["grid_a"].id)]
 
 
 def test_only_an_administrator_may_make_administrators(tree, make_user, monkeypatch, app):

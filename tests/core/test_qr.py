@@ -6,6 +6,7 @@ import pytest
 
 from points_app.core import qr
 from points_app.core.errors import DomainError
+from tests.qrcodes import decode_svg, svg_modules
 
 
 def test_signed_token_round_trips(app):
@@ -55,5 +56,26 @@ def test_landing_refuses_a_forged_code_with_a_clear_page(client):
     assert "not one of ours" in response.get_data(as_text=True)
 
 
-def test_qr_svg_renders(app):
-    assert qr.svg("http://127.0.0.1/q/abc").lstrip().startswith("<?xml")
+def test_qr_svg_draws_a_code_that_reads_back_as_the_url(app):
+    url = "http://127.0.0.1/q/e.12.345.signature"
+    svg = qr.svg(url)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    side, dark = svg_modules(svg)
+    # A quiet border of 2 modules all round is left blank.
+    assert all(2 <= x < side - 2 and 2 <= y < side - 2 for x, y in dark)
+    # The three finder squares' corners are dark.
+    assert {(2, 2), (side - 3, 2), (2, side - 3)} <= dark
+    assert decode_svg(svg) == [url]
+
+
+def test_qr_svg_of_other_data_draws_another_code(app):
+    one = svg_modules(qr.svg("http://127.0.0.1/q/a"))
+    other = svg_modules(qr.svg("http://127.0.0.1/q/b"))
+    assert one != other
+    assert decode_svg(qr.svg("http://127.0.0.1/q/b")) == ["http://127.0.0.1/q/b"]
+
+
+def test_qr_png_reads_back_as_the_data(app):
+    from points_app.store.images import read_qr_text
+
+    assert read_qr_text(qr.png("http://127.0.0.1/q/h.3.1.sig")) == "http://127.0.0.1/q/h.3.1.sig"

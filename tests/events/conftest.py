@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 
 from points_app.accounts.models import Role
 from points_app.core.db import utcnow
@@ -16,11 +17,23 @@ from points_app.events.models import Event, EventKind, PointsRule
 from points_app.extensions import db
 from points_app.people.models import Household, HouseholdCategory, Pairing, Volunteer
 
+# A Tuesday, 10:00:05 in Shanghai: 5 seconds into a 30-second code window.
+FROZEN_AT = dt.datetime(2026, 3, 10, 2, 0, 5, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Any:
+    """Every events test runs on a stopped clock: codes rotate, events start and end, and
+    check-ins are stamped against `FROZEN_AT`, whatever second the test happens to run in."""
+    with time_machine.travel(FROZEN_AT, tick=False) as traveller:
+        yield traveller
+
 
 @pytest.fixture
-def now() -> dt.datetime:
-    """A fixed moment for the services (the event below starts 10 minutes before it)."""
-    return utcnow().replace(microsecond=0)
+def now(frozen_clock: Any) -> dt.datetime:
+    """The frozen moment (the event below starts 10 minutes before it)."""
+    assert utcnow() == FROZEN_AT
+    return FROZEN_AT
 
 
 @pytest.fixture

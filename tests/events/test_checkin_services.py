@@ -156,14 +156,63 @@ def test_printed_code_of_a_fixed_event_leads_to_it(app, event):
 def test_rotating_code_accepts_current_and_previous_window_only(app, make_event, now):
     event = make_event(rotates_code=True)
     with app.test_request_context():
-        token = services.event_token(event, now)
+        token = services.event_token(event, now)  # shown 5 s into its window, on a frozen clock
         assert services.event_from_code(qr.verify(token), now + dt.timedelta(seconds=30)).id
+        # The window after next starts 55 s later: the code shown now has expired by then.
+        assert services.event_from_code(qr.verify(token), now + dt.timedelta(seconds=54)).id
         _refused(
             "expired_code",
             services.event_from_code,
             qr.verify(token),
-            now + dt.timedelta(seconds=61),
+            now + dt.timedelta(seconds=55),
         )
+
+
+def test_rotating_code_tolerates_one_window_of_clock_skew_ahead_not_two(app, make_event, now):
+    event = make_event(rotates_code=True)
+    window = qr.current_window(now.timestamp())
+    with app.test_request_context():
+        for extra, good in ((window - 2, False), (window - 1, True), (window, True),
+                            (window + 1, True), (window + 2, False)):  # fmt: skip
+            scanned = qr.verify(qr.sign("event", event.id, extra))
+            if good:
+                assert services.event_from_code(scanned).id == event.id
+            else:
+                _refused("expired_code", services.event_from_code, scanned)
+
+
+def test_the_code_shown_now_changes_every_thirty_seconds(app, make_event, now, frozen_clock):
+    event = make_event(rotates_code=True)
+    with app.test_request_context():
+        first = services.event_token(event)
+        frozen_clock.shift(24)  # 29 s into the window
+        assert services.event_token(event) == first
+        frozen_clock.shift(1)  # the next window
+        second = services.event_token(event)
+        assert second != first
+        assert qr.verify(second).extra == qr.verify(first).extra + 1
+        assert services.event_from_code(qr.verify(first)).id == event.id
+
+
+def test_a_fixed_event_code_carries_no_window(app, event):
+    with app.test_request_context():
+        assert qr.verify(services.event_token(event)).extra is None
+        _refused("expired_code", services.event_from_code, qr.verify(qr.sign("event", event.id, 1)))
+
+
+def test_a_code_of_a_missing_event_is_invalid(app, event):
+    with app.test_request_context():
+        _refused("invalid_code", services.event_from_code, qr.verify(qr.sign("event", 999)))
+
+
+def test_a_code_of_a_cancelled_event_is_refused(app, event):
+    event.is_cancelled = True
+    db.session.commit()
+    with app.test_request_context():
+        error = _refused(
+            "event_cancelled", services.event_from_code, qr.verify(qr.sign("event", event.id))
+        )
+    assert error.status == 410
 
 
 def test_fixed_code_is_refused_once_the_event_rotates(app, make_event):

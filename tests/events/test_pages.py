@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from points_app.core import qr
@@ -10,23 +13,56 @@ from points_app.events import party, projects, services
 from points_app.events.models import NeedSource, NeedStatus, ProjectStatus
 from points_app.extensions import db
 from points_app.people.models import Organisation, OrganisationKind
+from tests.qrcodes import decode_svg
 
 
-def test_organiser_pages_open(client, sign_in_as, people, event):
+def _h1(page: str) -> str:
+    found = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+    return html.unescape(found.group(1)).strip() if found else ""
+
+
+def test_organiser_pages_open_and_show_what_they_are_for(app, client, sign_in_as, people, event):
     sign_in_as(people["organiser"])
-    for path in (
-        "/events", "/events/new", f"/events/{event.id}", f"/events/{event.id}/edit",
-        f"/events/{event.id}/qr", f"/events/{event.id}/qr.svg", f"/events/{event.id}/poster",
-        f"/events/{event.id}/scan", f"/events/{event.id}/present.json", "/projects",
-        "/needs", f"/volunteers/{people['v'].id}/card",
+    title = event.title
+    for path, heading, shown in (
+        ("/events", "Events", [title]),
+        ("/events/new", "New event", ['name="title"', 'name="starts_at"']),
+        (f"/events/{event.id}", title, [event.place]),
+        (f"/events/{event.id}/edit", "Edit event", [f'value="{title}"']),
+        (f"/events/{event.id}/qr", title, ["<svg"]),
+        (f"/events/{event.id}/poster", title, ["<svg"]),
+        (f"/events/{event.id}/scan", title, ['name="code"']),
+        ("/projects", "Venture projects", []),
+        ("/needs", "Needs list", []),
+        (f"/volunteers/{people['v'].id}/card", "张伟", ["<svg"]),
     ):  # fmt: skip
-        assert client.get(path).status_code == 200, path
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert _h1(page) == heading, path
+        for text in shown:
+            assert text in page, (path, text)
+    present = client.get(f"/events/{event.id}/present.json")
+    assert present.status_code == 200
+    assert present.get_json() == {"count": 0, "present": [], "total": 0}
+
+
+def test_the_event_qr_svg_reads_back_as_the_events_code(app, client, sign_in_as, people, event):
+    sign_in_as(people["organiser"])
+    response = client.get(f"/events/{event.id}/qr.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    (url,) = decode_svg(response.get_data(as_text=True))
+    with app.test_request_context():
+        assert services.event_from_code(qr.verify(url)).id == event.id
 
 
 def test_volunteer_pages_open(client, sign_in_as, people, event):
     sign_in_as(people["vol_user"])
-    for path in ("/events", "/me/service", "/needs"):
-        assert client.get(path).status_code == 200, path
+    for path, heading in (("/events", "Events"), ("/me/service", "My service"),
+                          ("/needs", "Needs list")):  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert _h1(response.get_data(as_text=True)) == heading, path
     assert client.get(f"/events/{event.id}").status_code == 404
 
 

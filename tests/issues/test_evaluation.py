@@ -93,3 +93,25 @@ def test_a_stranger_cannot_evaluate(issue_in, people):
     with pytest.raises(DomainError) as refused:
         workflow.evaluate_issue(issue, actor=people["grid_b"], satisfaction=5, solved=True)
     assert refused.value.code == "forbidden"
+
+
+@pytest.mark.parametrize("satisfaction", [3, 4, 5])
+def test_a_solved_rating_of_three_or_more_closes_the_issue(clock, issue_in, people, satisfaction):
+    issue = issue_in(IssueState.evaluating)
+    evaluation = workflow.evaluate_issue(
+        issue, actor=people["grid"], satisfaction=satisfaction, solved=True
+    )
+    db.session.commit()
+    assert evaluation.is_accepted
+    assert issue.state is IssueState.closed
+    assert not issue.events[-1].is_send_back
+
+
+def test_three_is_the_lowest_rating_that_closes_and_two_sends_back(clock, issue_in, people):
+    closing = issue_in(IssueState.evaluating)
+    workflow.evaluate_issue(closing, actor=people["grid"], satisfaction=3, solved=True)
+    back = issue_in(IssueState.evaluating)
+    workflow.evaluate_issue(back, actor=people["grid"], satisfaction=2, solved=True)
+    db.session.commit()
+    assert (closing.state, back.state) == (IssueState.closed, IssueState.handling)
+    assert back.events[-1].is_send_back

@@ -96,3 +96,8 @@ def test_role_at_a_grid_sees_an_empty_volunteer_list_not_an_error(
     login_as(make_user(Role.grid_worker, tree["micro_b"]))
     page = client.get("/volunteers")
     assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    # Volunteers live in a community, above the grid: none is listed, none leaks.
+    assert '<table class="list">' not in text
+    assert "志愿者A" not in text and "志愿者B" not in text
+    assert "No volunteers registered yet." in text

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from points_app.accounts.models import Role, User
@@ -17,6 +19,17 @@ from points_app.ledger.models import AccountKind, TransferKind
 from points_app.people.models import Household, HouseholdCategory
 from points_app.store import services
 from points_app.store.models import Product, ProductCategory, StockMoveKind, Store
+
+# A Tuesday, 10:00 in Shanghai, mid-month: monthly limits, the void window and "today"
+# never straddle a day or a month, whenever the suite runs.
+STORE_CLOCK_START = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def store_clock() -> Any:
+    """Every store test starts at `STORE_CLOCK_START`; the clock then runs on."""
+    with time_machine.travel(STORE_CLOCK_START, tick=True) as traveller:
+        yield traveller
 
 
 @dataclass

@@ -190,6 +190,9 @@ def test_a_photo_without_a_code_says_so(shop, clerk_client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "No QR code could be read in this photo." in page
+    assert 'data-code="no_code_found"' in page
 
 
 def test_a_clerk_opening_a_card_url_lands_on_the_basket(shop, clerk_client, make_household):

@@ -1,0 +1,171 @@
+"""The ledger's rules at their exact edges: never below zero by a single point, a
+reversal mirrors its original once, an idempotency key replays exactly its own request."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from points_app.core.errors import DomainError
+from points_app.extensions import db
+from points_app.ledger import services
+from points_app.ledger.models import AccountKind, Transfer, TransferKind
+
+
+def _count() -> int:
+    return int(db.session.scalar(select(func.count(Transfer.id))) or 0)
+
+
+def _give(people, amount, **kwargs):
+    return services.transfer(
+        debit=services.account_for_volunteer(people["v1"]),
+        credit=services.account_for_household(people["h1"]),
+        amount=amount, kind=TransferKind.give, actor=people["committee"], **kwargs,
+    )  # fmt: skip
+
+
+def test_a_user_account_cannot_pay_one_point_more_than_it_holds(people, issue):
+    volunteer = services.account_for_volunteer(people["v1"])
+    issue(volunteer, 3)
+    with pytest.raises(DomainError) as refused:
+        _give(people, 4)
+    assert refused.value.code == "insufficient_points"
+    assert refused.value.details == {"missing": 1, "balance": 3}
+    db.session.rollback()
+    assert services.balance_of(volunteer) == 3 and _count() == 1
+
+
+def test_a_user_account_may_pay_exactly_what_it_holds_down_to_zero(people, issue):
+    volunteer = services.account_for_volunteer(people["v1"])
+    issue(volunteer, 3)
+    gift = _give(people, 3)
+    db.session.commit()
+    assert services.balance_of(volunteer) == 0
+    assert services.balance_of(services.account_for_household(people["h1"])) == 3
+    assert (gift.debit_account_id, gift.amount) == (volunteer.id, 3)
+    # The balance on the objects follows the database without a reload.
+    assert volunteer.balance == 0 and gift.credit_account.balance == 3
+
+
+def test_an_empty_account_refuses_even_one_point(people, tree):
+    services.account_for_volunteer(people["v1"])
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        _give(people, 1)
+    assert refused.value.details == {"missing": 1, "balance": 0}
+
+
+def test_an_issuance_account_goes_below_zero_by_exactly_what_it_issues(people, tree, issue):
+    volunteer = services.account_for_volunteer(people["v1"])
+    issue(volunteer, 7)
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    assert services.balance_of(issuance) == -7 and services.balance_of(volunteer) == 7
+
+
+def test_a_reversal_mirrors_its_original_and_restores_both_balances(people, issue):
+    volunteer = services.account_for_volunteer(people["v1"])
+    household = services.account_for_household(people["h1"])
+    issue(volunteer, 10)
+    gift = _give(people, 6, reference=("pairing", 9), memo="for rice")
+    reversal = services.reverse(gift, actor=people["committee"], reason="  wrong household ")
+    db.session.commit()
+    assert (reversal.debit_account_id, reversal.credit_account_id, reversal.amount) == (
+        household.id, volunteer.id, 6,
+    )  # fmt: skip
+    assert reversal.kind is TransferKind.reverse and reversal.reverses_id == gift.id
+    assert reversal.memo == "wrong household" and reversal.reference == ("pairing", 9)
+    assert reversal.actor_id == people["committee"].id
+    assert (services.balance_of(volunteer), services.balance_of(household)) == (10, 0)
+
+
+def test_a_transfer_is_reversed_once_only(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    gift = _give(people, 6)
+    services.reverse(gift, actor=people["committee"], reason="wrong")
+    db.session.commit()
+    before = _count()
+    with pytest.raises(DomainError) as refused:
+        services.reverse(gift, actor=people["committee"], reason="again")
+    assert (refused.value.code, refused.value.status) == ("already_reversed", 409)
+    db.session.rollback()
+    assert _count() == before
+
+
+def test_a_reversal_itself_cannot_be_reversed(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    reversal = services.reverse(_give(people, 6), actor=people["committee"], reason="wrong")
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        services.reverse(reversal, actor=people["committee"], reason="undo the undo")
+    assert (refused.value.code, refused.value.status) == ("cannot_reverse_reversal", 409)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_reversal_without_a_reason_is_refused(people, issue, reason):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    gift = _give(people, 6)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        services.reverse(gift, actor=people["committee"], reason=reason)
+    assert (refused.value.code, refused.value.status) == ("reason_required", 422)
+
+
+def test_the_same_key_replays_the_first_transfer_and_moves_nothing_more(people, issue):
+    volunteer = services.account_for_volunteer(people["v1"])
+    issue(volunteer, 10)
+    first = _give(people, 4, idempotency_key="k1")
+    db.session.commit()
+    again = _give(people, 4, idempotency_key="k1")
+    db.session.commit()
+    assert again.id == first.id and _count() == 2
+    assert services.balance_of(volunteer) == 6
+    assert first.idempotency_key == "k1" and len(first.request_hash or "") == 64
+
+
+def test_the_same_key_with_another_amount_is_a_mismatch(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    _give(people, 4, idempotency_key="k1")
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        _give(people, 5, idempotency_key="k1")
+    assert (refused.value.code, refused.value.status) == ("idempotency_mismatch", 422)
+
+
+def test_without_a_key_each_call_is_a_new_transfer(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    first, second = _give(people, 2), _give(people, 2)
+    db.session.commit()
+    assert first.id != second.id and first.request_hash is None
+    assert first.idempotency_key is None
+
+
+def test_a_reversal_replays_under_its_key_but_not_under_another(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    gift = _give(people, 6)
+    first = services.reverse(gift, actor=people["committee"], reason="x", idempotency_key="r")
+    db.session.commit()
+    again = services.reverse(gift, actor=people["committee"], reason="x", idempotency_key="r")
+    assert again.id == first.id
+    with pytest.raises(DomainError) as refused:
+        services.reverse(gift, actor=people["committee"], reason="x", idempotency_key="r2")
+    assert refused.value.code == "already_reversed"
+
+
+def test_the_request_hash_tells_every_field_apart():
+    base = {
+        "debit_id": 1, "credit_id": 2, "amount": 3, "kind": TransferKind.give,
+        "reference": ("event", 4), "reverses_id": None,
+    }  # fmt: skip
+    first = services.request_hash(**base)
+    assert first == services.request_hash(**base)
+    for change in (
+        {"debit_id": 9}, {"credit_id": 9}, {"amount": 9}, {"kind": TransferKind.earn},
+        {"reference": ("event", 5)}, {"reference": None}, {"reverses_id": 1},
+    ):  # fmt: skip
+        assert services.request_hash(**{**base, **change}) != first, change
+
+
+def test_a_memo_is_trimmed_and_cut_to_its_limit(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    gift = _give(people, 1, memo="  " + "米" * (services.MAX_MEMO_LENGTH + 5) + "  ")
+    assert gift.memo == "米" * services.MAX_MEMO_LENGTH

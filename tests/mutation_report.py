@@ -1,0 +1,76 @@
+"""Summarise a mutmut run (`make mutation`) per package: generated, killed, survived,
+timed out, not covered by any test. Reads the results mutmut keeps under mutants/.
+
+    .venv/bin/python -m tests.mutation_report            # the table (Markdown)
+    .venv/bin/python -m tests.mutation_report --survivors  # and every survivor's name
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), grouped as the report counts them.
+STATUS = {1: "killed", 3: "killed", 0: "survived", 36: "timeout", -24: "timeout", 24: "timeout",
+          152: "timeout", 255: "timeout", 5: "no tests", 33: "no tests", 34: "skipped",
+          37: "killed", None: "not checked"}  # fmt: skip
+COLUMNS = ["killed", "survived", "timeout", "no tests", "not checked", "other"]
+
+
+def package_of(meta: Path, root: Path) -> str:
+    """`ledger`, `store`, ... or `core/qr.py` for the files of core (each reported alone)."""
+    parts = meta.relative_to(root / "points_app").parts
+    if parts[0] == "core":
+        return "core/" + parts[1].removesuffix(".meta")
+    return parts[0]
+
+
+def collect(root: Path) -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    survivors: dict[str, list[str]] = defaultdict(list)
+    for meta in sorted((root / "points_app").rglob("*.py.meta")):
+        data = json.loads(meta.read_text())
+        package = package_of(meta, root)
+        for name, code in data["exit_code_by_key"].items():
+            status = STATUS.get(code, "other")
+            counts[package][status] += 1
+            if status in ("survived", "timeout", "no tests"):
+                survivors[package].append(f"{status}: {name}")
+    return counts, survivors
+
+
+def table(counts: dict[str, Counter[str]]) -> str:
+    lines = [
+        "| package | generated | " + " | ".join(COLUMNS) + " | killed % of checked |",
+        "|---" * (len(COLUMNS) + 3) + "|",
+    ]
+    for package, c in sorted(counts.items()):
+        total = sum(c.values())
+        if not total:
+            continue
+        checked = total - c["not checked"] - c["no tests"]
+        share = f"{100 * c['killed'] / checked:.1f}" if checked else "–"
+        cells = " | ".join(str(c[col]) for col in COLUMNS)
+        lines.append(f"| {package} | {total} | {cells} | {share} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    root = Path("mutants")
+    if not root.is_dir():
+        print("No mutants/ folder: run `make mutation` first.", file=sys.stderr)
+        return 1
+    counts, survivors = collect(root)
+    print(table(counts))
+    if "--survivors" in argv:
+        for package, names in sorted(survivors.items()):
+            print(f"\n{package}:")
+            for name in names:
+                print("  " + name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
