@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from points_app.config import CONFIGS, Config, ProductionConfig
 from points_app.core.db import configure_engine
 from points_app.core.safe_input import install_input_checks
+from points_app.core.security_headers import install_security_headers
 from points_app.core.web import install_id_converter
 from points_app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -97,6 +98,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _register_models()
     install_id_converter(app)
     install_input_checks(app)
+    install_security_headers(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
