@@ -57,3 +57,21 @@ def test_landing_refuses_a_forged_code_with_a_clear_page(client):
 
 def test_qr_svg_renders(app):
     assert qr.svg("http://127.0.0.1/q/abc").lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize("kind", ["household", "event", "person"])
+def test_only_the_canonical_spelling_of_a_token_verifies(app, kind):
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    with app.test_request_context():
+        for object_id in range(1, 40):
+            token = qr.sign(kind, object_id, 3)
+            accepted = []
+            for letter in alphabet:
+                candidate = token[:-1] + letter
+                try:
+                    qr.verify(candidate)
+                except DomainError as error:
+                    assert error.code == "invalid_code"
+                else:
+                    accepted.append(candidate)
+            assert accepted == [token]
