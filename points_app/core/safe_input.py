@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 
@@ -38,6 +38,10 @@ JSON_PREFIXES = ("/api/", "/open311/")
 CHECKED_HEADERS = ("Idempotency-Key",)
 
 
+def _names_fields() -> bool:
+    return not has_request_context() or request.path.startswith(JSON_PREFIXES)
+
+
 class InvalidText(DomainError):
     """A text holds a character the app does not accept: 400 `invalid_text`."""
 
@@ -47,7 +51,8 @@ class InvalidText(DomainError):
             _(
                 "%(field)s contains a character that is not allowed (a control character, "
                 "or half of an emoji). Retype it and try again.",
-                field=field or _("The text"),
+                # A page's visitor knows no parameter names; a client's developer does.
+                field=field if field and _names_fields() else _("The text"),
             ),
             status=400,
             field=field or "body",
