@@ -306,3 +306,10 @@ def test_error_page_keeps_the_language_chosen_without_a_database(
     client.set_cookie("lang", "zh")
     page = client.get("/test/broken").get_data(as_text=True)
     assert '<html lang="zh-CN">' in page
+
+
+def test_the_openapi_document_names_invalid_text_on_every_route(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert "invalid_text" in operation["responses"]["400"]["description"], (method, path)
