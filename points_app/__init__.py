@@ -5,22 +5,21 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from points_app.config import CONFIGS, Config, ProductionConfig
 from points_app.core.db import configure_engine
-from points_app.core.errors import DomainError
+from points_app.core.safe_input import install_input_checks
+from points_app.core.security_headers import install_security_headers
 from points_app.core.web import install_id_converter
 from points_app.extensions import babel, csrf, db, login_manager, migrate
 
 
 def _select_locale() -> str:
     from flask import current_app
-    from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands, tests calling services directly
@@ -28,10 +27,28 @@ def _select_locale() -> str:
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in languages:
         return str(chosen)
-    locale = getattr(current_user, "locale", None) if current_user else None
+    locale = _user_locale()
     if locale in languages:
         return str(locale)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _user_locale() -> str | None:
+    """The signed-in user's language; while answering an error, only if already loaded."""
+    from flask_login import current_user
+
+    from points_app.core.error_handlers import is_answering_error
+
+    if not is_answering_error():
+        return getattr(current_user, "locale", None) if current_user else None
+    # No query now: the session may be broken. Read what the user's row already holds.
+    user = g.get("_login_user")
+    try:
+        state = sa_inspect(user)
+    except NoInspectionAvailable:  # not signed in, or not loaded yet
+        return None
+    locale = state.dict.get("locale")
+    return str(locale) if locale else None
 
 
 def _load_config(app: Flask, config: Any) -> None:
@@ -80,6 +97,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     _register_models()
     install_id_converter(app)
+    install_input_checks(app)
+    install_security_headers(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -128,59 +147,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311_bp)
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
 def _register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def _domain_error(error: DomainError) -> Any:
-        from points_app.extensions import db as _db
+    from points_app.core.error_handlers import register_error_handlers
 
-        _db.session.rollback()
-        if _wants_json():
-            # e.g. Retry-After on rate_limited, WWW-Authenticate on unauthorized
-            return jsonify(error.to_dict()), error.status, getattr(error, "headers", None) or {}
-        return render_template("error.html", message=error.message, code=error.code), error.status
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError) -> Any:
-        message = _l("This form has expired. Go back, reload the page and try again.")
-        if _wants_json():
-            return jsonify({"error": {"code": "csrf", "message": str(message)}}), 400
-        return render_template("error.html", message=message, code="csrf"), 400
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Any:
-        messages = {
-            400: _l("The request could not be understood."),
-            401: _l("Sign in first."),
-            403: _l("You may not open this page. Ask your community administrator if you need to."),
-            404: _l("This page does not exist, or you may not see it."),
-            405: _l("This action is not allowed here."),
-            413: _l("The upload is too large."),
-            429: _l("Too many tries. Wait a minute and try again."),
-        }
-        status = error.code or 500
-        message = messages.get(status, error.description or "")
-        codes = {
-            400: "validation_error", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-            422: "validation_error", 429: "rate_limited",
-        }  # fmt: skip
-        if _wants_json():
-            code = codes.get(status, f"http_{status}")
-            body = jsonify({"error": {"code": code, "message": str(message)}})
-            allow = error.get_response().headers.get("Allow")
-            return body, status, {"Allow": allow} if allow else {}
-        return render_template("error.html", message=message, code=status), status
-
-    @app.errorhandler(500)
-    def _server_error(error: Exception) -> Any:
-        message = _l("Something went wrong on our side. Nothing was saved; please try again.")
-        if _wants_json():
-            return jsonify({"error": {"code": "server_error", "message": str(message)}}), 500
-        return render_template("error.html", message=message, code=500), 500
+    register_error_handlers(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

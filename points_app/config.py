@@ -42,6 +42,8 @@ class Config:
     # Behind a load balancer: how many proxies in front of the app set X-Forwarded-For
     # and X-Forwarded-Proto (0: trust none, use the socket's address).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0)
+    # Strict-Transport-Security max-age; 0 sends no HSTS header (production sets a year).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0") or 0)
 
 
 class DevConfig(Config):
@@ -72,6 +74,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 60 * 60)) or 0)
 
     @classmethod
     def check(cls) -> None:

@@ -229,8 +229,11 @@ def _operation(
         }
 
     responses = {status: _response(status, spec) for status, spec in op.responses.items()}
+    # Any text anywhere in a request (query, path, body) may be refused at the edge.
+    refused = "`invalid_text`: a text holds a control character, NUL or a lone surrogate."
     if op.body is not None:
-        responses.setdefault(400, _response(400, "`validation_error`: the body is not JSON."))
+        refused = "`validation_error`: the body is not JSON (or nested too deeply). " + refused
+    responses.setdefault(400, _response(400, refused))
     if op.body is not None or op.query is not None or idempotency is not None:
         text = "`validation_error`: an input is missing or wrong; `details.field` names it."
         if idempotency is not None:

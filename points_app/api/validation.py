@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from points_app.api.openapi import resolve_ref
 from points_app.core.errors import DomainError
+from points_app.core.safe_input import load_json
 
 Schema = Mapping[str, Any]
 
@@ -202,10 +203,6 @@ def _check_object(schema: Schema, value: dict[str, Any], field: str) -> dict[str
     return checked
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def read_json(schema: Schema) -> dict[str, Any]:
     """Parse the request body as JSON and check it against an object schema.
 
@@ -215,10 +212,7 @@ def read_json(schema: Schema) -> dict[str, Any]:
     if not raw.strip():
         data: Any = {}
     else:
-        try:
-            data = json.loads(raw, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            raise invalid("body", _("The body is not valid JSON."), status=400) from None
+        data = load_json(raw)
     if not isinstance(data, dict):
         raise invalid("body", _("The body must be a JSON object."))
     result: dict[str, Any] = validate(schema, data)

@@ -11,6 +11,7 @@ from points_app.extensions import db
 
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
+    from points_app.cli.backup import backup_command, restore_command
     from points_app.cli.demo import demo_command
     from points_app.events.cli import events_group
     from points_app.ledger.cli import ledger_group
@@ -19,6 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(ledger_group)
     app.cli.add_command(events_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-admin")

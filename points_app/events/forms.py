@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from points_app.core.dates import DateInRange
 from points_app.events.models import EventKind, NeedSource, PointsRule
 
 
@@ -37,9 +38,11 @@ class EventForm(FlaskForm):
     project_id = SelectField(_l("Venture project"), coerce=int, validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     starts_at = DateTimeLocalField(
-        _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), DateInRange()]
     )
-    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends_at = DateTimeLocalField(
+        _l("Ends"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(), DateInRange()]
+    )
     capacity = IntegerField(
         _l("Capacity (empty: no limit)"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )

@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from points_app.core.dates import DateInRange
 from points_app.issues.labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -109,7 +110,7 @@ class TalkSessionForm(FlaskForm):
     """Schedule or record a talk session (说事会)."""
 
     area_id = SelectField(_l("Area"), coerce=int, validators=[DataRequired()])
-    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    held_on = DateField(_l("Date"), validators=[DataRequired(), DateInRange()])
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
     chair = StringField(_l("Chair"), validators=[DataRequired(), Length(max=100)])
     minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=20_000)])
@@ -165,5 +166,5 @@ class ResolvedFilterForm(FlaskForm):
         _l("Category"), choices=[("", _l("Any category")), *_choices(CATEGORY_LABELS)]
     )
     area = SelectField(_l("Area"), coerce=int, validators=[Optional()])
-    start = DateField(_l("Closed from"), validators=[Optional()])
-    end = DateField(_l("Closed until"), validators=[Optional()])
+    start = DateField(_l("Closed from"), validators=[Optional(), DateInRange()])
+    end = DateField(_l("Closed until"), validators=[Optional(), DateInRange()])

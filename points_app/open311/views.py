@@ -11,7 +11,6 @@ are GeoReport's `[{"code": 400, "description": "..."}]` with that HTTP status.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -24,7 +23,7 @@ from werkzeug.routing import RequestRedirect
 from points_app.accounts.models import User
 from points_app.api.models import ApiToken
 from points_app.api.services import hash_token
-from points_app.core.clock import local_zone
+from points_app.core.dates import parse_moment
 from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import csrf, db
@@ -145,26 +144,6 @@ def _ids() -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
-def _moment(name: str, end_of_day: bool = False) -> dt.datetime | None:
-    """A W3C date-time (or a date, meaning that local day) from the query string."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        if len(raw) == 10:
-            day = dt.date.fromisoformat(raw)
-            moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time())
-        else:
-            moment = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        raise _bad(
-            _("%(field)s must be a date-time like 2026-03-02T10:00:00+08:00.", field=name)
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local_zone())
-    return moment.astimezone(dt.UTC)
-
-
 def _request_filter() -> services.RequestFilter:
     statuses = _split("status")
     if any(s not in services.STATUSES for s in statuses):
@@ -175,8 +154,8 @@ def _request_filter() -> services.RequestFilter:
         ids=_ids(),
         categories=tuple(services.service_category(c[:40]) for c in codes),
         statuses=tuple(statuses),
-        start=_moment("start_date"),
-        end=_moment("end_date", end_of_day=True),
+        start=parse_moment(request.args.get("start_date"), "start_date"),
+        end=parse_moment(request.args.get("end_date"), "end_date", end_of_day=True),
         jurisdiction=services.area_by_code(jurisdiction[:40]) if jurisdiction else None,
     )
 

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from points_app.core.dates import DateInRange
 from points_app.core.errors import DomainError
 from points_app.people.services import MAX_MEMBERS
 from points_app.people.validation import clean_id_number
@@ -112,8 +113,8 @@ class PairingForm(FlaskForm):
 
     household_id = SelectField(_l("Household"), coerce=int, validators=[InputRequired()])
     partner = SelectField(_l("Partner"), validators=[DataRequired()])
-    start_date = DateField(_l("From"), validators=[InputRequired()])
-    end_date = DateField(_l("Until (optional)"), validators=[Optional()])
+    start_date = DateField(_l("From"), validators=[InputRequired(), DateInRange()])
+    end_date = DateField(_l("Until (optional)"), validators=[Optional(), DateInRange()])
 
     def validate_end_date(self, field: Any) -> None:
         from wtforms.validators import ValidationError
@@ -125,7 +126,7 @@ class PairingForm(FlaskForm):
 class EndPairingForm(FlaskForm):
     """End a pairing on a date."""
 
-    end_date = DateField(_l("Last day"), validators=[InputRequired()])
+    end_date = DateField(_l("Last day"), validators=[InputRequired(), DateInRange()])
 
 
 class NumberLookupForm(FlaskForm):

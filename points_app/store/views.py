@@ -24,6 +24,7 @@ from sqlalchemy import select
 from points_app.areas.models import Area, AreaLevel
 from points_app.core import qr
 from points_app.core.clock import local_today
+from points_app.core.dates import parse_day
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, area_clause, can
 from points_app.core.web import load_or_404, page_number, require, unit_of_work
@@ -87,11 +88,8 @@ def _communities(permission: Permission) -> list[Area]:
     )
 
 
-def _parse_day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _parse_day(name: str) -> dt.date | None:
+    return parse_day(request.args.get(name), name)
 
 
 def _today() -> dt.date:
@@ -608,8 +606,8 @@ def history(store_id: int) -> Any:
     clerks = queries.store_clerks(store)
     clerk = request.args.get("clerk", "")
     filters = queries.HistoryFilters(
-        date_from=_parse_day(request.args.get("from")),
-        date_to=_parse_day(request.args.get("to")),
+        date_from=_parse_day("from"),
+        date_to=_parse_day("to"),
         household_no=request.args.get("household", "").strip()[:40],
         status=RedemptionStatus(status) if status in RedemptionStatus.__members__ else None,
         # Only the store's own clerks: any other value shows everyone's.
@@ -629,7 +627,7 @@ def history(store_id: int) -> Any:
 @login_required
 def summary(store_id: int) -> Any:
     store = _load_store(store_id, *_viewer_perms())
-    day = _parse_day(request.args.get("day")) or _today()
+    day = _parse_day("day") or _today()
     return render_template(
         "store/summary.html", store=store, summary=services.day_summary(store, day),
         previous=day - dt.timedelta(days=1), following=day + dt.timedelta(days=1),

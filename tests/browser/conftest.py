@@ -27,6 +27,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A fake camera that needs no prompt: the camera pages can be opened as on a phone.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -145,10 +148,19 @@ def _page(browser: Any, options: dict[str, Any]) -> Iterator[Any]:
     context = browser.new_context(locale="zh-CN", **options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # The app sends a strict Content-Security-Policy: whatever it blocks is a bug.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield page
     finally:
         context.close()
+    assert violations == [], f"the page broke its Content-Security-Policy: {violations}"
 
 
 @pytest.fixture

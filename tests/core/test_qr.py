@@ -79,3 +79,21 @@ def test_qr_png_reads_back_as_the_data(app):
     from points_app.store.images import read_qr_text
 
     assert read_qr_text(qr.png("http://127.0.0.1/q/h.3.1.sig")) == "http://127.0.0.1/q/h.3.1.sig"
+
+
+@pytest.mark.parametrize("kind", ["household", "event", "person"])
+def test_only_the_canonical_spelling_of_a_token_verifies(app, kind):
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    with app.test_request_context():
+        for object_id in range(1, 40):
+            token = qr.sign(kind, object_id, 3)
+            accepted = []
+            for letter in alphabet:
+                candidate = token[:-1] + letter
+                try:
+                    qr.verify(candidate)
+                except DomainError as error:
+                    assert error.code == "invalid_code"
+                else:
+                    accepted.append(candidate)
+            assert accepted == [token]

@@ -122,3 +122,22 @@ def test_a_product_of_another_store_cannot_be_stocked_here(shop, login_as, tree)
     )
     assert response.status_code == 200  # not one of this store's choices
     assert stock(foreign) == 0
+
+
+def test_renaming_a_product_to_a_name_the_store_has_is_refused_and_the_page_still_answers(
+    shop, client, login_as
+):
+    # Found by tests/core/test_fuzz_routes.py: the clash used to break the session (500).
+    login_as(shop.admin)
+    form = {
+        "name": "大米",
+        "category": "grain_oil",
+        "unit": "袋",
+        "points_price": "5",
+        "low_stock_at": "3",
+    }
+    response = client.post(f"/store/products/{shop.soap.id}/edit", data=form)
+    assert response.status_code == 200
+    assert "already has a product called 大米" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Product, shop.soap.id).name == "肥皂"

@@ -140,20 +140,24 @@ def update_product(product: Product, *, actor: Any, **changes: Any) -> Product:
         if key not in PRODUCT_FIELDS:
             raise TypeError(key)
         if key in ("name", "unit"):
-            value = _clean(value, 100 if key == "name" else 20)
-        setattr(product, key, value)
-    if not product.name or not product.unit:
-        raise DomainError("validation_error", _l("A product needs a name and a unit."), 422)
-    if product.points_price <= 0:
-        raise DomainError("validation_error", _l("The price must be at least 1 point."), 422)
+            changes[key] = _clean(value, 100 if key == "name" else 20)
+    name = changes.get("name", product.name)
     try:
+        # The changes go inside the savepoint: begin_nested() flushes what is pending
+        # first, and a clash flushed there would break the whole session.
         with db.session.begin_nested():
+            for key, value in changes.items():
+                setattr(product, key, value)
+            if not product.name or not product.unit:
+                raise DomainError("validation_error", _l("A product needs a name and a unit."), 422)
+            if product.points_price <= 0:
+                raise DomainError(
+                    "validation_error", _l("The price must be at least 1 point."), 422
+                )
             db.session.flush()
     except IntegrityError:
         raise DomainError(
-            "duplicate",
-            _l("This store already has a product called %(name)s.", name=product.name),
-            409,
+            "duplicate", _l("This store already has a product called %(name)s.", name=name), 409
         ) from None
     audit.record(actor, "product_updated", "product", product.id, fields=sorted(changes))
     return product
