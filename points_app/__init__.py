@@ -12,7 +12,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from points_app.config import CONFIGS, Config, ProductionConfig
-from points_app.core.db import configure_engine
+from points_app.core.crypto import EXTENSION as KEYRING
+from points_app.core.crypto import keyring_from_config
+from points_app.core.db import configure_engine, create_private_sqlite_file
 from points_app.core.errors import DomainError
 from points_app.core.web import install_id_converter
 from points_app.extensions import babel, csrf, db, login_manager, migrate
@@ -56,12 +58,16 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"),
     )
     _load_config(app, config)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    # A database error in the log names the statement, never the personal data bound to it.
+    options["hide_parameters"] = True
     if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         # A file on this machine needs no ping before each checkout; a server does.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
+    create_private_sqlite_file(str(app.config.get("SQLALCHEMY_DATABASE_URI", "")))
+    app.extensions[KEYRING] = keyring_from_config(app.config)
     hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
     if hops:
         # The sign-in throttle counts per client address: take it from the proxies.
