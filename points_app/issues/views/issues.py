@@ -31,6 +31,7 @@ from points_app.issues.models import (
     IssueState,
     TalkSession,
 )
+from points_app.issues.privacy import scrub_issue_text
 from points_app.issues.views import area_choices, bp
 from points_app.issues.views.talks import load_session
 
@@ -196,6 +197,8 @@ def _render_detail(
         evaluation_form=evaluation_form or EvaluationForm(formdata=None),
         photo_form=photo_form or PhotoForm(formdata=None),
         revealed=revealed,
+        # As typed only after the audited "show contact"; otherwise names and numbers masked.
+        description=issue.description if revealed else scrub_issue_text(issue, issue.description),
         can_handle=can_handle,
         rating_url=rating_url,
         rating_qr=rating_qr,
