@@ -86,3 +86,9 @@ def has_personal_number(text: str) -> bool:
     return any(p.search(text) for p in (ID_NUMBER, MOBILE, LONG_NUMBER)) or any(
         not _DATE.match(m.group()) for m in LANDLINE.finditer(text)
     )
+
+
+def looks_like_personal_number(text: str) -> bool:
+    """True for text holding 7+ digits in a row, separators aside: a phone or an ID number."""
+    compact = re.sub(r"[\s\u3000\-\u2010-\u2015\uff0d.()（）+＋]", "", text or "")
+    return re.search(r"\d{7,}", compact) is not None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from points_app.areas.models import Area, AreaLevel
 from points_app.areas.services import visible_areas
+from points_app.core import scrub
 from points_app.core.permissions import Permission, area_clause
 from points_app.extensions import db
 from points_app.people.models import Household, Membership, Organisation, Pairing, Volunteer
@@ -179,8 +180,8 @@ def households_page(
 
 
 def looks_like_personal_number(text: str) -> bool:
-    """True for text holding a run of 7+ digits: a phone or ID number, never a search key."""
-    return re.search(r"[0-9０-９]{7,}", text) is not None
+    """True for text holding 7+ digits (separators aside): a phone or ID number, never a key."""
+    return scrub.looks_like_personal_number(text)
 
 
 def households_by_number(actor: Any, number: str) -> list[Household]:

@@ -425,9 +425,7 @@ def test_public_text_masks_other_formats_and_known_names(client, tree, people):
     assert text == "张**说赵**家漏水，电话 139****4321，身份证 3302**********001X"
 
 
-def test_a_title_taken_from_the_description_carries_no_number_or_name(
-    client, api_headers, people
-):
+def test_a_title_taken_from_the_description_carries_no_number_or_name(client, api_headers, people):
     form = _form(description="张三丰家门口 139 8765 4321 的车堵路\n第二行")
     response = client.post(f"{BASE}/requests.json", data=form, headers=api_headers(people["grid"]))
     assert response.status_code == 201, response.json

@@ -55,7 +55,9 @@ def test_id_numbers_compact_or_spaced_are_masked(typed):
 
 def test_names_given_are_masked_longest_first():
     text = "王小明说邻居李四家漏水，王小也知道"
-    assert scrub_text(text, ["李四", "王小明", "王小", None, "张"]) == "王**说邻居李*家漏水，王*也知道"
+    assert (
+        scrub_text(text, ["李四", "王小明", "王小", None, "张"]) == "王**说邻居李*家漏水，王*也知道"
+    )
 
 
 def test_dates_times_and_counts_are_left_alone():

@@ -22,7 +22,7 @@ from points_app.people.views.common import area_choices, drop_personal_number, l
 P = Permission
 
 
-@bp.route("/volunteers")
+@bp.route("/volunteers", methods=["GET", "POST"])
 @login_required
 def volunteers() -> Any:
     require(P.view_people)
