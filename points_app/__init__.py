@@ -16,6 +16,7 @@ from points_app.core.crypto import EXTENSION as KEYRING
 from points_app.core.crypto import keyring_from_config
 from points_app.core.db import configure_engine, create_private_sqlite_file
 from points_app.core.errors import DomainError
+from points_app.core.logs import install_log_scrubbing
 from points_app.core.search import install_search_helpers
 from points_app.core.web import install_id_converter
 from points_app.extensions import babel, csrf, db, login_manager, migrate
@@ -88,6 +89,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _register_models()
     install_id_converter(app)
     install_search_helpers(app)
+    install_log_scrubbing()
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
