@@ -109,6 +109,7 @@ def _register_models() -> None:
     # Import every model module so metadata is complete for Alembic and create_all.
     from points_app.accounts import login_throttle as _login_throttle  # noqa: F401
     from points_app.accounts import models as _accounts  # noqa: F401
+    from points_app.accounts import sessions as _sessions  # noqa: F401
     from points_app.api import models as _api  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
