@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.accounts.views import bp as accounts_bp
     from points_app.api.views import bp as api_bp
     from points_app.areas.views import bp as areas_bp
+    from points_app.audit.views import bp as audit_bp
     from points_app.core.views import bp as core_bp
     from points_app.events.views import bp as events_bp
     from points_app.issues.views import bp as issues_bp
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(store_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _wants_json() -> bool:

@@ -16,7 +16,7 @@ from points_app.accounts.forms import (
     SignOutEverywhereForm,
     UserForm,
 )
-from points_app.accounts.login_throttle import RateLimited, sign_in
+from points_app.accounts.login_throttle import RateLimited, check_sign_in, claim_sign_in
 from points_app.accounts.models import Role, RoleAssignment, User
 from points_app.areas.models import Area
 from points_app.areas.services import visible_areas
@@ -74,13 +74,14 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         try:
+            # The try is counted (and committed) before its password is checked.
             with unit_of_work():
-                user = sign_in(
-                    form.login.data or "", form.password.data or "", ip=request.remote_addr or ""
-                )
+                attempt = claim_sign_in(form.login.data or "", request.remote_addr or "")
         except RateLimited as error:
             form.password.errors = [error.message]
             return render_template("accounts/login.html", form=form), 429
+        with unit_of_work():
+            user = check_sign_in(attempt, form.password.data or "")
         if user is None:
             form.password.errors = [_("The username/phone or password is wrong.")]
         else:
