@@ -32,6 +32,8 @@ from typing import Any
 
 import requests
 
+from points_app.core.crypto import DEVELOPMENT_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -53,6 +55,8 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
         SECRET_KEY="bench-only-secret",
         DATABASE_URL=database_url,
         SESSION_COOKIE_SECURE="0",  # plain http on loopback
+        # The demo data and in-process benchmark apps use the development key: the same here.
+        POINTS_DATA_KEY=DEVELOPMENT_KEY,
     )
     env.update(extra)
     return env

@@ -11,8 +11,12 @@ from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from points_app.config import CONFIGS, Config, ProductionConfig
-from points_app.core.db import configure_engine
+from points_app.core.crypto import EXTENSION as KEYRING
+from points_app.core.crypto import keyring_from_config
+from points_app.core.db import configure_engine, create_private_sqlite_file
+from points_app.core.logs import install_log_scrubbing
 from points_app.core.safe_input import install_input_checks
+from points_app.core.search import install_search_helpers
 from points_app.core.security_headers import install_security_headers
 from points_app.core.web import install_id_converter
 from points_app.extensions import babel, csrf, db, login_manager, migrate
@@ -73,12 +77,16 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"),
     )
     _load_config(app, config)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    # A database error in the log names the statement, never the personal data bound to it.
+    options["hide_parameters"] = True
     if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         # A file on this machine needs no ping before each checkout; a server does.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     os.makedirs(app.instance_path, exist_ok=True)
+    create_private_sqlite_file(str(app.config.get("SQLALCHEMY_DATABASE_URI", "")))
+    app.extensions[KEYRING] = keyring_from_config(app.config)
     hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
     if hops:
         # The sign-in throttle counts per client address: take it from the proxies.
@@ -99,6 +107,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     install_id_converter(app)
     install_input_checks(app)
     install_security_headers(app)
+    install_search_helpers(app)
+    install_log_scrubbing()
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -118,6 +128,7 @@ def _register_models() -> None:
     # Import every model module so metadata is complete for Alembic and create_all.
     from points_app.accounts import login_throttle as _login_throttle  # noqa: F401
     from points_app.accounts import models as _accounts  # noqa: F401
+    from points_app.accounts import sessions as _sessions  # noqa: F401
     from points_app.api import models as _api  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
@@ -132,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.accounts.views import bp as accounts_bp
     from points_app.api.views import bp as api_bp
     from points_app.areas.views import bp as areas_bp
+    from points_app.audit.views import bp as audit_bp
     from points_app.core.views import bp as core_bp
     from points_app.events.views import bp as events_bp
     from points_app.issues.views import bp as issues_bp
@@ -145,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(store_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from points_app.core.crypto import DEVELOPMENT_KEY
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -26,7 +28,9 @@ class Config:
         if os.environ.get("DATABASE_URL")
         else None
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    # create_app adds hide_parameters to whatever options a config gives: a database error
+    # in the log names the statement, never the values (a resident's phone) bound into it.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
@@ -44,12 +48,17 @@ class Config:
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0") or 0)
     # Strict-Transport-Security max-age; 0 sends no HSTS header (production sets a year).
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0") or 0)
+    # Encrypts ID numbers and phones at rest (core/crypto.py); older keys, comma-separated,
+    # only decrypt, while `flask rotate-key` re-encrypts with the current one.
+    DATA_KEY: str | None = os.environ.get("POINTS_DATA_KEY")
+    DATA_KEYS_OLD: str = os.environ.get("POINTS_DATA_KEY_OLD", "")
 
 
 class DevConfig(Config):
     """Local development on the embedded SQLite database."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    DATA_KEY = os.environ.get("POINTS_DATA_KEY") or DEVELOPMENT_KEY
     SQLALCHEMY_DATABASE_URI = Config.SQLALCHEMY_DATABASE_URI or (
         f"sqlite:///{INSTANCE_DIR / 'points.db'}"
     )
@@ -61,6 +70,8 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"
+    DATA_KEY = DEVELOPMENT_KEY
+    DATA_KEYS_OLD = ""
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -70,7 +81,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without a secret key and a database URL."""
+    """Production: refuses to start without a secret key, a database URL and a data key."""
 
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -84,6 +95,7 @@ class ProductionConfig(Config):
             for name, value in (
                 ("SECRET_KEY", os.environ.get("SECRET_KEY")),
                 ("DATABASE_URL", os.environ.get("DATABASE_URL")),
+                ("POINTS_DATA_KEY", os.environ.get("POINTS_DATA_KEY")),
             )
             if not value
         ]

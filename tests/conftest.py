@@ -160,8 +160,13 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Sign the test client in as a user, without going through the form."""
 
     def login(user: User) -> FlaskClient:
+        from points_app.accounts.sessions import start_session
+
+        # A real session row: only a browser whose session exists is signed in.
+        token = start_session(user)
+        db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = f"{user.id}.{token}"
             session["_fresh"] = True
         return client
 

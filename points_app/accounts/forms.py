@@ -30,6 +30,17 @@ class ChangePasswordForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
     )
+    api_tokens = BooleanField(_l("Also revoke my API tokens (apps and scanners sign in again)"))
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """Sign out of every browser, after confirming; optionally revoke the API tokens too."""
+
+    confirm = BooleanField(
+        _l("Yes, sign me out on every phone and computer, this one too"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+    api_tokens = BooleanField(_l("Also revoke my API tokens (apps and scanners sign in again)"))
 
 
 class UserForm(FlaskForm):

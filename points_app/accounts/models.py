@@ -49,6 +49,23 @@ class User(UserMixin, Model):
     def is_active(self) -> bool:
         return self.is_enabled
 
+    @property
+    def session_token(self) -> str | None:
+        """The token of the signed-in browser this user object was loaded for (not stored)."""
+        return self.__dict__.get("_session_token")
+
+    @session_token.setter
+    def session_token(self, value: str | None) -> None:
+        self.__dict__["_session_token"] = value
+
+    def get_id(self) -> str:
+        """What the web session and the remember-me cookie hold: ``<id>.<session token>``.
+
+        Without a session (accounts/sessions.py) it is the bare id, which signs nobody in.
+        """
+        token = self.session_token
+        return f"{self.id}.{token}" if token else str(self.id)
+
     def set_password(self, password: str) -> None:
         """Hash and store a new password."""
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -159,6 +159,10 @@ def set_user_enabled(user: User, enabled: bool, actor: object) -> None:
         raise DomainError("cannot_disable_self", "You cannot disable your own account.", 422)
     user.is_enabled = enabled
     record(actor, "user.enable" if enabled else "user.disable", "user", user.id)
+    if not enabled:
+        from points_app.accounts.sessions import end_all_sessions
+
+        end_all_sessions(user, actor=actor, revoke_api_tokens=True)
     db.session.flush()
 
 

@@ -8,9 +8,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from points_app.accounts import services
-from points_app.accounts.forms import ChangePasswordForm, LoginForm, RoleForm, UserForm
-from points_app.accounts.login_throttle import RateLimited, sign_in
+from points_app.accounts import services, sessions
+from points_app.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    RoleForm,
+    SignOutEverywhereForm,
+    UserForm,
+)
+from points_app.accounts.login_throttle import RateLimited, check_sign_in, claim_sign_in
 from points_app.accounts.models import Role, RoleAssignment, User
 from points_app.areas.models import Area
 from points_app.areas.services import visible_areas
@@ -23,11 +29,9 @@ bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+def _load_user(session_id: str) -> User | None:
+    # Signed in only while the session's row exists (accounts/sessions.py).
+    return sessions.user_of_session(session_id)
 
 
 login_manager.login_view = "accounts.login"
@@ -70,26 +74,62 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         try:
+            # The try is counted (and committed) before its password is checked.
             with unit_of_work():
-                user = sign_in(
-                    form.login.data or "", form.password.data or "", ip=request.remote_addr or ""
-                )
+                attempt = claim_sign_in(form.login.data or "", request.remote_addr or "")
         except RateLimited as error:
             form.password.errors = [error.message]
             return render_template("accounts/login.html", form=form), 429
+        with unit_of_work():
+            user = check_sign_in(attempt, form.password.data or "")
         if user is None:
             form.password.errors = [_("The username/phone or password is wrong.")]
         else:
-            login_user(user, remember=bool(form.remember.data))
+            _sign_in_browser(user, remember=bool(form.remember.data))
             return redirect(safe_next(url_for("core.home")))
     return render_template("accounts/login.html", form=form)
 
 
+def _sign_in_browser(user: User, *, remember: bool) -> None:
+    """Start a session row for this browser and sign it in (one commit)."""
+    with unit_of_work():
+        sessions.start_session(
+            user,
+            remember=remember,
+            ip=request.remote_addr or "",
+            user_agent=request.user_agent.string or "",
+        )
+    login_user(user, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        with unit_of_work():
+            sessions.end_session(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/sessions", methods=["GET", "POST"])
+@login_required
+def account_sessions() -> Any:
+    form = SignOutEverywhereForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            sessions.end_all_sessions(
+                current_user, actor=current_user, revoke_api_tokens=bool(form.api_tokens.data)
+            )
+        logout_user()
+        flash(_("You have been signed out everywhere."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template(
+        "accounts/sessions.html",
+        form=form,
+        sessions=sessions.sessions_of(current_user),
+        is_current=lambda row: sessions.is_current(row, current_user),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -97,14 +137,22 @@ def logout() -> Any:
 def change_password() -> Any:
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        remembered = sessions.is_remembered(current_user)
         try:
             with unit_of_work():
                 services.change_password(current_user, form.current.data or "", form.new.data or "")
+                # Every browser and remember-me cookie stops working; this one signs in anew.
+                sessions.end_all_sessions(
+                    current_user,
+                    actor=current_user,
+                    revoke_api_tokens=bool(form.api_tokens.data),
+                )
         except DomainError as error:
             field = form.current if error.code == "wrong_password" else form.new
             field.errors = [_(error.message)]
         else:
-            flash(_("Your password has been changed."), "success")
+            _sign_in_browser(current_user._get_current_object(), remember=remembered)
+            flash(_("Your password has been changed. Other browsers are signed out."), "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/change_password.html", form=form)
 

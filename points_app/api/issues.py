@@ -32,6 +32,7 @@ from points_app.issues.models import (
     IssueState,
     TalkSession,
 )
+from points_app.issues.privacy import scrub_issue_text
 
 VIEW = queries.VIEW
 MAX_PER_PAGE = 100
@@ -352,7 +353,8 @@ def issue_json(issue: Issue) -> dict[str, Any]:
     """An issue with its timeline, evaluations and contributions, as the caller sees it."""
     return {
         **issue_summary_json(issue),
-        "description": issue.description,
+        # Names and numbers masked; the page's audited "show contact" gives the original.
+        "description": scrub_issue_text(issue, issue.description),
         "decision": issue.decision,
         "resolution": issue.resolution,
         "rejection_reason": issue.rejection_reason,

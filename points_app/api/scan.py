@@ -45,7 +45,11 @@ SCANNED = component(
             "ends_at": {"type": "string", "format": "date-time"},
             "needs_checkout": {"type": "boolean"},
             "area": {"type": "object"},
-            "name": {"type": "string", "description": "person: the volunteer's name"},
+            "name": {
+                "type": "string",
+                "description": "person: the volunteer's name; masked (张*) unless the caller "
+                "runs events in the volunteer's community",
+            },
             "community_id": {"type": "integer", "description": "household: its community"},
         },
     },
@@ -79,4 +83,4 @@ def scan() -> Any:
         return events.resolve_event_code(scanned)
     if scanned.kind == "household":
         return _household(scanned)
-    return events.resolve_person_card(scanned)
+    return events.resolve_person_card(scanned, actor=current_user)

@@ -22,7 +22,7 @@ from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from points_app.accounts.login_throttle import purge_login_attempts, sign_in
+from points_app.accounts.login_throttle import check_sign_in, claim_sign_in, purge_login_attempts
 from points_app.accounts.models import User
 from points_app.api.auth import Unauthorized, authenticate_api_request, public
 from points_app.api.models import ApiToken
@@ -37,6 +37,7 @@ from points_app.api.validation import read_json
 from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
 from points_app.core.permissions import ROLE_PERMISSIONS
+from points_app.core.web import unit_of_work
 from points_app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -169,9 +170,12 @@ def _me_json(user: User) -> dict[str, Any]:
 )
 def create_token() -> Any:
     data = read_json(TOKEN_REQUEST)
-    user = sign_in(data["username"], data["password"], ip=request.remote_addr or "")
+    # The try is counted (and committed) before its password is checked: 429 when waiting.
+    with unit_of_work():
+        attempt = claim_sign_in(data["username"], request.remote_addr or "")
+    user = check_sign_in(attempt, data["password"])
     if user is None:
-        db.session.commit()  # the failure must count
+        db.session.commit()  # the failure stays counted
         raise DomainError(
             "invalid_credentials", _("The username/phone or password is wrong."), status=401
         )

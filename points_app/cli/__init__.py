@@ -22,6 +22,38 @@ def register(app: Flask) -> None:
     app.cli.add_command(events_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(rotate_key_command)
+    app.cli.add_command(new_data_key_command)
+
+
+@click.command("rotate-key")
+@with_appcontext
+def rotate_key_command() -> None:
+    """Re-encrypt ID numbers and phones with POINTS_DATA_KEY (old keys in POINTS_DATA_KEY_OLD).
+
+    Stop the app first, run this with the new key in POINTS_DATA_KEY and the old one in
+    POINTS_DATA_KEY_OLD, then start the app with the new key only.
+    """
+    from points_app.core.crypto import DataKeyError, keyring
+    from points_app.core.rotation import rotate_data_key
+
+    try:
+        changed = rotate_data_key()
+        db.session.commit()
+    except DataKeyError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{error}. Put the key that wrote it in POINTS_DATA_KEY_OLD; nothing was changed."
+        ) from error
+    click.echo(f"Re-encrypted {changed} values with key {keyring().current.key_id}.")
+
+
+@click.command("new-data-key")
+def new_data_key_command() -> None:
+    """Print a new random data key for POINTS_DATA_KEY."""
+    from points_app.core.crypto import generate_data_key
+
+    click.echo(generate_data_key())
 
 
 @click.command("create-admin")

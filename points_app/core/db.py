@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event, make_url
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -86,6 +87,19 @@ def _sqlite_begin_mode(conn: Any) -> str:
     if has_request_context() and request.method in SAFE_METHODS:
         return "DEFERRED"
     return "IMMEDIATE"
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create a missing SQLite database file readable and writable by its owner only (0600).
+
+    SQLite gives its -wal and -shm files the same permissions as the database file.
+    """
+    path = make_url(url).database if url.startswith("sqlite") else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def configure_engine(engine: Engine) -> None:

@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     handle_issue = "handle_issue"
     deliberate_issue = "deliberate_issue"
     view_reports = "view_reports"
+    view_audit = "view_audit"
 
 
 P = Permission
@@ -47,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.manage_households, P.manage_pairings, P.issue_points, P.reverse_transfers,
             P.view_accounts, P.manage_events, P.approve_attendance, P.manage_store,
             P.void_redemption, P.raise_issue, P.handle_issue, P.deliberate_issue,
-            P.view_reports,
+            P.view_reports, P.view_audit,
         }
     ),
     "organiser": frozenset(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from points_app.accounts.models import User
 from points_app.areas.models import Area
 from points_app.core.db import utcnow
+from points_app.core.encrypted import encrypted_field
 from points_app.core.masking import mask_name, mask_phone
 from points_app.extensions import Model
 
@@ -204,7 +205,9 @@ class Issue(Model):
     level: Mapped[HandlingLevel | None] = mapped_column(_enum(HandlingLevel, "handling_level", 20))
     due_on: Mapped[dt.date | None]
     resident_name: Mapped[str | None] = mapped_column(String(50))
-    resident_phone: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest; `resident_phone` reads and assigns the plain number.
+    resident_phone_encrypted: Mapped[str | None] = mapped_column(String(255))
+    resident_phone_hash: Mapped[str | None] = mapped_column(String(64))
     is_anonymous: Mapped[bool] = mapped_column(default=False)
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     raised_session_id: Mapped[int | None] = mapped_column(
@@ -234,6 +237,8 @@ class Issue(Model):
     evaluations: Mapped[list[IssueEvaluation]] = relationship(
         back_populates="issue", order_by="IssueEvaluation.id", cascade="all, delete-orphan"
     )
+
+    resident_phone = encrypted_field("issues.resident_phone")
 
     @property
     def masked_resident_name(self) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +25,12 @@ from sqlalchemy import func, select
 from points_app.areas.models import Area, AreaLevel
 from points_app.core.clock import local_zone
 from points_app.core.errors import DomainError, NotFound
-from points_app.core.masking import mask_id_number, mask_phone
 from points_app.extensions import db
 from points_app.issues import services as issues
 from points_app.issues.labels import category_label, level_label, state_label
 from points_app.issues.models import HandlingLevel, Issue, IssueCategory, IssueChannel, IssueEvent
 from points_app.issues.models import IssueState as S
+from points_app.issues.privacy import scrub_for_area, scrub_issue_text
 
 OPEN_STATES = (S.raised, S.deliberating, S.handling, S.evaluating)
 CLOSED_STATES = (S.closed, S.rejected, S.merged)
@@ -39,9 +38,6 @@ STATUSES = {"open": OPEN_STATES, "closed": CLOSED_STATES}
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_RESULTS = 1000
 TITLE_LENGTH = 60
-# Numbers that identify a person, wherever they turn up in free text.
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 LEVEL_AREAS = {
     HandlingLevel.grid: AreaLevel.grid,
     HandlingLevel.community: AreaLevel.community,
@@ -123,13 +119,8 @@ def _address(issue: Issue) -> str:
 
 
 def _scrub(issue: Issue, text: str) -> str:
-    """Free text fit for the public: the resident's name, and any mobile or ID number, masked."""
-    if issue.resident_name and len(issue.resident_name) > 1:
-        text = text.replace(issue.resident_name, issue.masked_resident_name)
-    if issue.resident_phone and len(issue.resident_phone) > 4:
-        text = text.replace(issue.resident_phone, issue.masked_resident_phone)
-    text = ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
-    return MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    """Free text fit for the public: numbers, the resident's and known names masked."""
+    return scrub_issue_text(issue, text)
 
 
 def _status_notes(issue: Issue) -> str:
@@ -318,14 +309,17 @@ def submit_request(actor: Any, submission: Submission) -> Issue:
         )
     text = submission.description.strip()
     description = f"{text}\n\n{_('Place: %(place)s', place=place)}".strip()
+    resident = _resident_name(submission.first_name, submission.last_name)
+    # The title is shown to everyone who sees the issue: never a number or a name in it.
+    title = _title(scrub_for_area(area, text, [resident]), str(category_label(category)))
     return issues.raise_issue(
         actor=actor,
         area=area,
-        title=_title(text, str(category_label(category))),
+        title=title,
         category=category,
         channel=IssueChannel.online,
         description=description,
-        resident_name=_resident_name(submission.first_name, submission.last_name),
+        resident_name=resident,
         resident_phone=submission.phone.strip() or None,
         is_anonymous=True,
     )

@@ -12,6 +12,7 @@ from points_app.accounts.models import User
 from points_app.areas.models import Area
 from points_app.core.clock import local_today
 from points_app.core.db import utcnow
+from points_app.core.encrypted import encrypted_field
 from points_app.core.masking import mask_id_number, mask_name, mask_phone
 from points_app.extensions import Model
 
@@ -46,7 +47,9 @@ class Volunteer(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     real_name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    # Encrypted at rest; `phone` reads and assigns the plain number (core/encrypted.py).
+    phone_encrypted: Mapped[str] = mapped_column(String(255))
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     home_community_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     is_party_member: Mapped[bool] = mapped_column(default=False)
     work_unit: Mapped[str | None] = mapped_column(String(100))
@@ -58,6 +61,8 @@ class Volunteer(Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan"
     )
+
+    phone = encrypted_field("volunteers.phone")
 
     @property
     def area(self) -> Area:
@@ -124,7 +129,6 @@ class Household(Model):
         CheckConstraint("members_count >= 1", name="members_positive"),
         CheckConstraint("card_version >= 1", name="card_version_positive"),
         CheckConstraint("length(head_name) > 0", name="head_name_not_empty"),
-        CheckConstraint("id_number IS NULL OR length(id_number) = 18", name="id_number_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,8 +143,12 @@ class Household(Model):
     category: Mapped[HouseholdCategory] = mapped_column(
         Enum(HouseholdCategory, name="household_category", native_enum=False, length=20)
     )
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest, with a keyed hash for uniqueness and exact lookup; `id_number`
+    # and `phone` read and assign the plain values (core/encrypted.py).
+    id_number_encrypted: Mapped[str | None] = mapped_column(String(255))
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[str | None] = mapped_column(String(255))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     card_version: Mapped[int] = mapped_column(default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -150,6 +158,9 @@ class Household(Model):
     pairings: Mapped[list[Pairing]] = relationship(
         back_populates="household", order_by="Pairing.start_date.desc()"
     )
+
+    id_number = encrypted_field("households.id_number")
+    phone = encrypted_field("households.phone")
 
     @property
     def area(self) -> Area:
@@ -167,6 +178,17 @@ class Household(Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    def phone_ends_with(self, digits: str) -> bool:
+        """True if the household's phone ends with these digits (at least 4, e.g. the last 4).
+
+        The phone is encrypted at rest, so this compares in Python after decrypting; narrow
+        the households down first (one community, a surname), see
+        `people.queries.households_by_phone_ending`.
+        """
+        digits = digits.strip()
+        phone = self.phone or ""
+        return len(digits) >= 4 and digits.isdigit() and phone.endswith(digits)
 
     @property
     def masked_address(self) -> str:

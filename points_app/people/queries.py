@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from points_app.areas.models import Area, AreaLevel
 from points_app.areas.services import visible_areas
+from points_app.core import scrub
 from points_app.core.permissions import Permission, area_clause
 from points_app.extensions import db
 from points_app.people.models import Household, Membership, Organisation, Pairing, Volunteer
@@ -179,8 +180,8 @@ def households_page(
 
 
 def looks_like_personal_number(text: str) -> bool:
-    """True for text holding a run of 7+ digits: a phone or ID number, never a search key."""
-    return re.search(r"[0-9０-９]{7,}", text) is not None
+    """True for text holding 7+ digits (separators aside): a phone or ID number, never a key."""
+    return scrub.looks_like_personal_number(text)
 
 
 def households_by_number(actor: Any, number: str) -> list[Household]:
@@ -201,6 +202,35 @@ def households_by_number(actor: Any, number: str) -> list[Household]:
         .limit(20)
     )
     return list(db.session.scalars(stmt))
+
+
+def households_by_phone_ending(
+    actor: Any, community_id: int, digits: str, *, surname: str = "", limit: int = 2000
+) -> list[Household]:
+    """Active households of a community the actor may see whose phone ends with `digits`
+    (e.g. the last four), optionally only those whose head's name starts with `surname`.
+
+    Phones are encrypted at rest and only whole numbers have a lookup hash, so the ending
+    is compared in Python among the community's households (a few hundred: microseconds
+    each). A keyed hash of the last four digits would have only 10,000 values and would
+    show anyone reading the database which households share an ending.
+    """
+    place = household_place()
+    stmt = (
+        select(Household)
+        .join(place, place.id == func.coalesce(Household.grid_id, Household.community_id))
+        .where(
+            area_clause(place.path, actor, P.view_households),
+            Household.community_id == community_id,
+            Household.is_active.is_(True),
+            Household.phone_hash.is_not(None),
+        )
+        .order_by(Household.public_no)
+        .limit(limit)
+    )
+    if surname:
+        stmt = stmt.where(Household.head_name.startswith(surname, autoescape=True))
+    return [h for h in db.session.scalars(stmt) if h.phone_ends_with(digits)]
 
 
 def household_area_choices(actor: Any, permission: Permission) -> list[Area]:

@@ -121,6 +121,14 @@ def create_volunteer(
     return volunteer
 
 
+def reveal_volunteer_phone(actor: Any, volunteer: Volunteer, *, purpose: str = "view") -> str:
+    """Return a volunteer's full phone to someone who manages them; audited."""
+    _refuse_unless(actor, P.manage_people, volunteer.area)
+    record(actor, "volunteer.reveal_phone", "volunteer", volunteer.id, purpose=purpose)
+    db.session.flush()
+    return volunteer.phone or ""
+
+
 def update_volunteer(
     actor: Any,
     volunteer: Volunteer,

@@ -27,6 +27,7 @@ from points_app.core.clock import local_today
 from points_app.core.dates import parse_day
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, area_clause, can
+from points_app.core.search import search_text, settle_search
 from points_app.core.web import load_or_404, page_number, require, unit_of_work
 from points_app.extensions import db
 from points_app.ledger import services as ledger
@@ -648,13 +649,16 @@ def _card_ids() -> list[int] | None:
     return ids[:CARDS_PER_SHEET_LIMIT]
 
 
-@bp.route("/cards")
+@bp.route("/cards", methods=["GET", "POST"])
 @login_required
 def cards() -> Any:
     require(Permission.manage_store)
+    # The search text is POSTed and held in the session, never in the address.
+    if (response := settle_search("store.cards", ("community",))) is not None:
+        return response
     communities = _communities(Permission.manage_store)
     community_id = request.args.get("community", type=int)
-    search = request.args.get("q", "").strip()[:40]
+    search = search_text()[:40]
     page = page_number()
     per_page = current_app.config["PAGE_SIZE"]
     query = queries.card_households(current_user, community_id=community_id, search=search)

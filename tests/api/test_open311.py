@@ -403,4 +403,32 @@ def test_numbers_that_identify_someone_are_masked_in_public_text(client, tree, p
     )  # fmt: skip
     db.session.commit()
     text = client.get(f"{BASE}/requests/{issue.id}.json").json[0]["description"]
-    assert text == "联系139****5432，身份证3302**********1234，座机057******3456"
+    assert text == "联系139****5432，身份证3302**********1234，座机********3456"
+
+
+def test_public_text_masks_other_formats_and_known_names(client, tree, people):
+    from points_app.people.models import Household, HouseholdCategory
+
+    db.session.add(
+        Household(
+            public_no="S-a-H001", head_name="赵大妈", address="幸福路1号",
+            community=tree["community_a"], category=HouseholdCategory.elderly_alone,
+        )
+    )  # fmt: skip
+    issue = raise_issue(
+        actor=people["grid"], area=tree["grid_a"], title="求助", category=IssueCategory.other,
+        description="张三丰说赵大妈家漏水，电话 +86 139-8765-4321，身份证 330225 19500101 001X",
+        resident_name="张三丰",
+    )  # fmt: skip
+    db.session.commit()
+    text = client.get(f"{BASE}/requests/{issue.id}.json").json[0]["description"]
+    assert text == "张**说赵**家漏水，电话 139****4321，身份证 3302**********001X"
+
+
+def test_a_title_taken_from_the_description_carries_no_number_or_name(client, api_headers, people):
+    form = _form(description="张三丰家门口 139 8765 4321 的车堵路\n第二行")
+    response = client.post(f"{BASE}/requests.json", data=form, headers=api_headers(people["grid"]))
+    assert response.status_code == 201, response.json
+    issue = db.session.get(Issue, int(response.json[0]["service_request_id"]))
+    assert issue.title == "张**家门口 139****4321 的车堵路"
+    assert "139 8765 4321" in issue.description  # kept as typed, for those who may see it

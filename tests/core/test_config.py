@@ -19,15 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     ("present", "missing"),
     [
-        ({}, ["SECRET_KEY", "DATABASE_URL"]),
-        ({"SECRET_KEY": "s3cret"}, ["DATABASE_URL"]),
-        ({"DATABASE_URL": "postgresql://u@db/points"}, ["SECRET_KEY"]),
+        ({}, ["SECRET_KEY", "DATABASE_URL", "POINTS_DATA_KEY"]),
+        ({"SECRET_KEY": "s3cret"}, ["DATABASE_URL", "POINTS_DATA_KEY"]),
+        ({"DATABASE_URL": "postgresql://u@db/points"}, ["SECRET_KEY", "POINTS_DATA_KEY"]),
+        ({"SECRET_KEY": "s3cret", "DATABASE_URL": "postgresql://u@db/points"}, ["POINTS_DATA_KEY"]),
     ],
 )
-def test_production_refuses_to_start_without_secret_key_and_database_url(
+def test_production_refuses_to_start_without_secret_key_database_url_and_data_key(
     monkeypatch, present, missing
 ):
-    for name in ("SECRET_KEY", "DATABASE_URL"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "POINTS_DATA_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in present.items():
         monkeypatch.setenv(name, value)
@@ -67,6 +68,7 @@ def test_production_starts_with_both_and_uses_them(tmp_path):
         POINTS_ENV="production",
         SECRET_KEY="a-long-production-secret",
         DATABASE_URL="postgres://points@db.internal:5432/points",
+        POINTS_DATA_KEY="cHJvZHVjdGlvbi1kYXRhLWtleS1mb3ItdGhpcy10ZXM=",
         PYTHONWARNINGS="error",
     )
     result = subprocess.run(

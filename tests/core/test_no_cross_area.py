@@ -41,6 +41,8 @@ CASES = [
     Case("volunteer detail", Role.organiser, lambda w, s: f"/volunteers/{_id('volunteer')(w, s)}"),
     Case("volunteer edit", Role.committee,
          lambda w, s: f"/volunteers/{_id('volunteer')(w, s)}/edit"),
+    Case("volunteer phone reveal", Role.organiser,
+         lambda w, s: f"/volunteers/{_id('volunteer')(w, s)}/phone", method="POST"),
     Case("organisation detail", Role.organiser,
          lambda w, s: f"/organisations/{_id('organisation')(w, s)}"),
     Case("organisation edit", Role.committee,
@@ -105,7 +107,7 @@ def test_every_object_route_of_the_people_pages_is_in_the_table(app):
         "people.edit_volunteer", "people.organisation_detail", "people.edit_organisation",
         "people.household_detail", "people.household_private", "people.edit_household",
         "people.pairing_detail", "people.end_pairing", "people.add_member",
-        "people.remove_member",
+        "people.remove_member", "people.reveal_volunteer_phone",
     }  # fmt: skip
     # Routes checked elsewhere: the role revoke and enable toggles (tests/accounts).
     elsewhere = {"accounts.revoke_role", "accounts.toggle_enabled"}

@@ -34,6 +34,42 @@ def test_scan_tells_an_event_from_a_person_and_refuses_forgeries(
     assert r.status_code == 400 and r.json["error"]["code"] == "invalid_code"
 
 
+def test_a_person_card_gives_the_real_name_only_to_organisers_of_the_volunteers_area(
+    app, client, api_headers, people, tree, make_user
+):
+    from points_app.accounts.models import Role
+
+    with app.test_request_context():
+        card = qr.code_url(services.person_token(people["v"]))
+    organiser_b = make_user(Role.organiser, tree["community_b"], username="organiser_b")
+    clerk_a = make_user(Role.clerk, tree["community_a"], username="clerk_a")
+    street = make_user(Role.committee, tree["street"], username="street")
+
+    def scan_as(user):
+        return client.post("/api/v1/scan", json={"code": card}, headers=api_headers(user)).json
+
+    expected = {"kind": "person", "id": people["v"].id}
+    assert scan_as(people["committee"]) == {**expected, "name": "张伟"}
+    assert scan_as(street) == {**expected, "name": "张伟"}
+    for outsider in (organiser_b, clerk_a, people["vol_user"], people["other_user"]):
+        assert scan_as(outsider) == {**expected, "name": "张*"}, outsider.username
+
+
+def test_the_person_card_page_is_only_for_organisers_of_the_volunteers_area(
+    app, client, login_as, people, tree, make_user
+):
+    from points_app.accounts.models import Role
+
+    with app.test_request_context():
+        card = qr.code_url(services.person_token(people["v"]))
+    path = card.split("localhost", 1)[-1]
+    organiser_b = make_user(Role.organiser, tree["community_b"], username="organiser_b")
+
+    assert "张伟" in login_as(people["organiser"]).get(path).get_data(as_text=True)
+    response = login_as(organiser_b).get(path)
+    assert response.status_code == 404 and "张伟" not in response.get_data(as_text=True)
+
+
 def test_scan_of_an_expired_event_code_is_410(app, client, api_headers, people, make_event):
     event = make_event(rotates_code=True)
     with app.test_request_context():

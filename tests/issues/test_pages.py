@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from points_app.accounts.models import Role
 from points_app.extensions import db
 from points_app.issues import photos, services, workflow
 from points_app.issues.models import Issue, IssueState
@@ -220,3 +221,26 @@ def test_uploading_to_a_finished_issue_is_refused(client, login_as, people, issu
         content_type="multipart/form-data",
     )
     assert response.status_code == 409
+
+
+def test_issue_page_masks_numbers_in_the_details_until_the_audited_reveal(
+    client, login_as, tree, make_user
+):
+    from points_app.core.audit import AuditEntry
+    from points_app.issues.services import raise_issue as raise_one
+
+    committee = make_user(Role.committee, tree["community_a"])
+    issue = raise_one(
+        actor=committee, area=tree["community_a"], title="求助", category="other",
+        description="王五说电话139-8765-4321", resident_name="王五", resident_phone="13987654321",
+    )  # fmt: skip
+    db.session.commit()
+    login_as(committee)
+
+    page = client.get(f"/issues/{issue.id}").get_data(as_text=True)
+    assert "139-8765-4321" not in page and "王五" not in page and "139****4321" in page
+
+    revealed = client.post(f"/issues/{issue.id}/contact").get_data(as_text=True)
+    assert "王五说电话139-8765-4321" in revealed
+    actions = db.session.scalars(db.select(AuditEntry.action)).all()
+    assert "issue.reveal_contact" in actions

@@ -88,7 +88,7 @@ def test_registering_a_volunteer_leads_to_their_page(client, tree, make_user, lo
     volunteer = db.session.scalars(select(Volunteer)).one()
     assert volunteer.is_party_member
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "陈静" in page and "13812345678" in page
+    assert "陈静" in page and "138****5678" in page and "13812345678" not in page
 
 
 def test_volunteer_form_shows_errors_beside_fields_and_keeps_input(

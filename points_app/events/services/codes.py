@@ -12,6 +12,8 @@ from points_app.core import qr
 from points_app.core.audit import record
 from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
+from points_app.core.masking import mask_name
+from points_app.core.permissions import Permission, can
 from points_app.events.models import (
     Event,
     VolunteerCard,
@@ -120,7 +122,13 @@ def volunteer_from_card(scanned: qr.ScannedCode) -> Volunteer:
     return volunteer
 
 
-def resolve_person_card(scanned: qr.ScannedCode) -> dict[str, Any]:
-    """What a scanned person card stands for, for the scan API."""
+def resolve_person_card(scanned: qr.ScannedCode, *, actor: Any = None) -> dict[str, Any]:
+    """What a scanned person card stands for, for the scan API.
+
+    Only those who run events where the volunteer lives (organisers, the committee, above)
+    learn the real name; anyone else learns it is a volunteer's card, with a masked name.
+    """
     volunteer = volunteer_from_card(scanned)
-    return {"kind": "person", "id": volunteer.id, "name": volunteer.real_name}
+    if can(actor, Permission.manage_events, volunteer.home_community):
+        return {"kind": "person", "id": volunteer.id, "name": volunteer.real_name}
+    return {"kind": "person", "id": volunteer.id, "name": mask_name(volunteer.real_name)}

@@ -12,6 +12,7 @@ from points_app.areas.models import Area, AreaLevel
 from points_app.core import qr
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
+from points_app.core.search import search_text, settle_search
 from points_app.core.web import load_or_404, page_number, require, unit_of_work
 from points_app.extensions import db
 from points_app.issues import deadlines, photos, queries, services, workflow
@@ -31,6 +32,7 @@ from points_app.issues.models import (
     IssueState,
     TalkSession,
 )
+from points_app.issues.privacy import scrub_issue_text
 from points_app.issues.views import area_choices, bp
 from points_app.issues.views.talks import load_session
 
@@ -58,11 +60,18 @@ RAISE_ERROR_FIELDS = {
 }
 
 
-@bp.route("/")
+FILTERS = ("state", "category", "area", "overdue")
+
+
+@bp.route("/", methods=["GET", "POST"])
 @login_required
 def index() -> Any:
     require(VIEW)
+    # The search text is POSTed and held in the session, never in the address.
+    if (response := settle_search("issues.index", FILTERS)) is not None:
+        return response
     form = IssueFilterForm(request.args)
+    form.q.data = search_text()
     form.area.choices = [(0, _("Any area"))] + area_choices(current_user, VIEW)
     form.validate()
     for name in ("state", "category", "area", "q"):
@@ -80,7 +89,7 @@ def index() -> Any:
         text=form.q.data or "",
         page=page_number(),
     )
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "q")}
     return render_template(
         "issues/index.html", form=form, issues=issues, has_next=has_next, today=today, args=args
     )
@@ -196,6 +205,8 @@ def _render_detail(
         evaluation_form=evaluation_form or EvaluationForm(formdata=None),
         photo_form=photo_form or PhotoForm(formdata=None),
         revealed=revealed,
+        # As typed only after the audited "show contact"; otherwise names and numbers masked.
+        description=issue.description if revealed else scrub_issue_text(issue, issue.description),
         can_handle=can_handle,
         rating_url=rating_url,
         rating_qr=rating_qr,

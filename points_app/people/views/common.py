@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,10 +12,11 @@ from points_app.areas.models import Area
 from points_app.areas.services import visible_areas
 from points_app.core.db import begin_write
 from points_app.core.permissions import Permission
+from points_app.core.search import search_text, settle_search
 from points_app.core.web import MAX_DB_ID, page_number
 from points_app.extensions import db
 from points_app.people.models import HouseholdCategory, OrganisationKind
-from points_app.people.queries import clean_query, looks_like_personal_number
+from points_app.people.queries import clean_query
 from points_app.people.views import bp
 
 
@@ -65,11 +66,11 @@ def int_arg(name: str) -> int | None:
 def list_args() -> dict[str, Any]:
     """The search text, community filter and page of a list page.
 
-    A phone or ID number typed in a search box is dropped: searching for one is a POST.
+    The text comes from the search form's POST, held in the session (core/search.py); a
+    phone or ID number is never searched here: looking one up is a POST of its own page.
     """
-    q = clean_query(request.args.get("q"))
     return {
-        "q": "" if looks_like_personal_number(q) else q,
+        "q": clean_query(search_text()),
         "community_id": int_arg("community"),
         "page": page_number(),
         "per_page": int(current_app.config.get("PAGE_SIZE", 30)),
@@ -77,16 +78,9 @@ def list_args() -> dict[str, Any]:
 
 
 def drop_personal_number(endpoint: str) -> Any | None:
-    """If the search box held a phone or ID number, send the browser to the list without it.
-
-    The number is neither searched for nor repeated in the page's links; the list then
-    says why (``?number_refused=1``).
-    """
-    if not looks_like_personal_number(clean_query(request.args.get("q"))):
-        return None
-    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("q", "page")}
-    kept["number_refused"] = 1
-    return redirect(url_for(endpoint, **kept))
+    """Answer the list's POSTed search form, or a ``?q=`` holding a phone or ID number, with a
+    redirect to the list (the text held in the session, a number dropped); else None."""
+    return settle_search(endpoint, keep=("community", "status"))
 
 
 def indent(area: Area) -> str:

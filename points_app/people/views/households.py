@@ -35,7 +35,7 @@ def _no_store(body: str) -> Any:
     return response
 
 
-@bp.route("/households")
+@bp.route("/households", methods=["GET", "POST"])
 @login_required
 def households() -> Any:
     require(P.view_households)

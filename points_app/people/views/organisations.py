@@ -28,7 +28,7 @@ P = Permission
 ORG_LEVELS = (AreaLevel.county, AreaLevel.street, AreaLevel.community)
 
 
-@bp.route("/organisations")
+@bp.route("/organisations", methods=["GET", "POST"])
 @login_required
 def organisations() -> Any:
     require(P.view_people)

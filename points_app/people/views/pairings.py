@@ -23,7 +23,7 @@ P = Permission
 STATUSES = ("current", "future", "ended", "all")
 
 
-@bp.route("/pairings")
+@bp.route("/pairings", methods=["GET", "POST"])
 @login_required
 def pairings() -> Any:
     require(P.view_households)

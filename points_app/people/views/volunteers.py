@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,12 +17,17 @@ from points_app.people import queries, services
 from points_app.people.forms import VolunteerForm, apply_domain_error
 from points_app.people.models import Volunteer
 from points_app.people.views import bp
-from points_app.people.views.common import area_choices, drop_personal_number, list_args
+from points_app.people.views.common import (
+    area_choices,
+    drop_personal_number,
+    list_args,
+    start_writing,
+)
 
 P = Permission
 
 
-@bp.route("/volunteers")
+@bp.route("/volunteers", methods=["GET", "POST"])
 @login_required
 def volunteers() -> Any:
     require(P.view_people)
@@ -71,17 +76,34 @@ def new_volunteer() -> Any:
     return render_template("people/volunteer_form.html", form=form, volunteer=None)
 
 
+def _volunteer_page(volunteer: Volunteer, phone: str | None = None) -> Any:
+    return render_template(
+        "people/volunteer_detail.html",
+        volunteer=volunteer,
+        phone=phone,
+        may_reveal=can(current_user, P.manage_people, volunteer.area),
+        memberships=queries.memberships_of(volunteer),
+        pairings=queries.pairings_of(current_user, volunteer=volunteer),
+    )
+
+
 @bp.route("/volunteers/<int:volunteer_id>")
 @login_required
 def volunteer_detail(volunteer_id: int) -> Any:
     volunteer = load_or_404(Volunteer, volunteer_id, P.view_people)
-    return render_template(
-        "people/volunteer_detail.html",
-        volunteer=volunteer,
-        show_phone=can(current_user, P.manage_people, volunteer.area),
-        memberships=queries.memberships_of(volunteer),
-        pairings=queries.pairings_of(current_user, volunteer=volunteer),
-    )
+    return _volunteer_page(volunteer)
+
+
+@bp.route("/volunteers/<int:volunteer_id>/phone", methods=["POST"])
+@login_required
+def reveal_volunteer_phone(volunteer_id: int) -> Any:
+    volunteer = load_or_404(Volunteer, volunteer_id, P.view_people)
+    require(P.manage_people, volunteer.area)
+    with unit_of_work():
+        phone = services.reveal_volunteer_phone(current_user, volunteer, purpose="view")
+    response = make_response(_volunteer_page(volunteer, phone=phone))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
@@ -91,6 +113,10 @@ def edit_volunteer(volunteer_id: int) -> Any:
     require(P.manage_people, volunteer.area)
     form = VolunteerForm(obj=volunteer)
     form.home_community_id.choices = area_choices(P.manage_people, AreaLevel.community)
+    if request.method == "GET":  # the form shows the phone in full: audited
+        start_writing()
+        with unit_of_work():
+            services.reveal_volunteer_phone(current_user, volunteer, purpose="edit")
     if form.validate_on_submit():
         try:
             with unit_of_work():

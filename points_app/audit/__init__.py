@@ -1,0 +1,1 @@
+"""The audit log page: who looked at or changed what, when, from where."""
