@@ -122,6 +122,7 @@ def run(kind: str, scenario: str, count: int, profile: bool, top: int) -> None:
             response = call(client)
             assert response.status_code == status, (response.status_code, response.get_data())
         measured = calls[32 : 32 + count]
+        statements = _count_statements(app)
         port = database_port(url)
         postmaster = postgres_server_pid(port) if port else None
         db_before = process_tree_cpu([postmaster]) if postmaster else 0.0
@@ -145,14 +146,34 @@ def run(kind: str, scenario: str, count: int, profile: bool, top: int) -> None:
     note = f", database server {1000 * db_cpu / n:.2f} ms" if postmaster else ""
     print(
         f"{scenario} ({kind}): {n} requests, CPU {1000 * cpu / n:.2f} ms a request in "
-        f"this process{note}; wall {1000 * wall / n:.2f} ms"
+        f"this process{note}; wall {1000 * wall / n:.2f} ms; "
+        f"{statements[0] / n:.1f} SQL statements a request"
         + (" (profiled: slower)" if profile else ""),
         flush=True,
     )
     if profiler:
         stats = pstats.Stats(profiler)
+        calls_made = sum(nc for (_cc, nc, _tt, _ct, _c) in stats.stats.values())  # type: ignore[attr-defined]
+        print(f"Python function calls a request: {calls_made / n:.0f} (load-independent)")
         _print_parts(stats, n)
         stats.sort_stats("tottime").print_stats(top)
+
+
+def _count_statements(app: Any) -> list[int]:
+    """A counter of the SQL statements the app sends from now on (BEGIN and COMMIT not
+    included; SQLite's BEGIN IMMEDIATE is)."""
+    from sqlalchemy import event
+
+    from points_app.extensions import db
+
+    counter = [0]
+
+    def count(*_args: Any) -> None:
+        counter[0] += 1
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+    return counter
 
 
 def _print_parts(stats: pstats.Stats, n: int) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy import DateTime, Engine, MetaData, TextClause, bindparam, event, inspect, text
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -43,6 +43,71 @@ def prepared(build: Callable[P, T]) -> Callable[P, T]:
     a variant (a dialect, a lock) and must be hashable.
     """
     return cast(Callable[P, T], functools.cache(build))
+
+
+@functools.cache
+def _insert_statement(model: type, unique: tuple[str, ...]) -> TextClause:
+    table = inspect(model).local_table
+    columns = [c for c in table.columns if not c.primary_key]
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    values = ", ".join(f":{c.name}" for c in columns)
+    # Written out as text: SQLAlchemy compiles its ON CONFLICT constructs anew on every run.
+    # SQLite (3.35+) and PostgreSQL both take this form.
+    conflict = f"ON CONFLICT ({', '.join(unique)}) DO NOTHING " if unique else ""
+    return (
+        text(f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) {conflict}RETURNING id')
+        .bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+        .columns(table.c.id)
+    )
+
+
+def insert_unless_taken(obj: Any, *, unique: tuple[str, ...]) -> bool:
+    """Insert a new row for `obj` in one statement, unless its `unique` columns are taken.
+
+    Return True and make `obj` a persistent, loaded object of the session (with its new
+    id), as a flush would; or return False, leaving `obj` out of the session, when a row
+    with the same unique values exists. PostgreSQL first waits for an uncommitted insert
+    of the same values, so a False answer means a committed winner the caller can read
+    back: no savepoint is needed to survive losing that race. Columns left unset get
+    their Python-side default, else NULL; relationships must be given as ids (nothing
+    but this one row is written).
+
+    For the hot paths (check-in, redemption, transfer): the ORM's flush costs several
+    times the statement (about 0.6 ms against 0.1 ms for one attendance on SQLite).
+    """
+    from points_app.extensions import db
+
+    mapper = inspect(type(obj))
+    params = {}
+    for column in mapper.local_table.columns:
+        if column.primary_key:
+            continue
+        key = mapper.get_property_by_column(column).key
+        if key not in obj.__dict__:
+            default = column.default
+            value = None
+            if default is not None and default.is_scalar:
+                value = default.arg  # type: ignore[attr-defined]
+            elif default is not None and default.is_callable:
+                value = default.arg(None)  # type: ignore[attr-defined]
+            elif not column.nullable:
+                raise ValueError(f"{type(obj).__name__}.{key} must be set")
+            setattr(obj, key, value)
+        params[column.name] = obj.__dict__[key]
+    statement = _insert_statement(type(obj), unique)
+    new_id = db.session.connection().execute(statement, params).scalar()
+    if new_id is None:
+        return False
+    obj.id = new_id
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return True
+
+
+def insert_row(obj: Any) -> None:
+    """Insert a new row for `obj` in one statement and make it persistent (see
+    `insert_unless_taken`, without the unique check)."""
+    insert_unless_taken(obj, unique=())
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
