@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import random
+import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, TextClause, bindparam, event, inspect, text
+from sqlalchemy import DateTime, Engine, MetaData, TextualSelect, bindparam, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -46,8 +50,8 @@ def prepared(build: Callable[P, T]) -> Callable[P, T]:
 
 
 @functools.cache
-def _insert_statement(model: type, unique: tuple[str, ...]) -> TextClause:
-    table = inspect(model).local_table
+def _insert_statement(model: Any, unique: tuple[str, ...]) -> TextualSelect:
+    table: Any = inspect(model).local_table
     columns = [c for c in table.columns if not c.primary_key]
     names = ", ".join(f'"{c.name}"' for c in columns)
     values = ", ".join(f":{c.name}" for c in columns)
@@ -87,14 +91,14 @@ def insert_unless_taken(obj: Any, *, unique: tuple[str, ...]) -> bool:
             default = column.default
             value = None
             if default is not None and default.is_scalar:
-                value = default.arg  # type: ignore[attr-defined]
+                value = default.arg
             elif default is not None and default.is_callable:
-                value = default.arg(None)  # type: ignore[attr-defined]
+                value = default.arg(None)
             elif not column.nullable:
                 raise ValueError(f"{type(obj).__name__}.{key} must be set")
             setattr(obj, key, value)
         params[column.name] = obj.__dict__[key]
-    statement = _insert_statement(type(obj), unique)
+    statement = _insert_statement(mapper.class_, unique)
     new_id = db.session.connection().execute(statement, params).scalar()
     if new_id is None:
         return False
@@ -164,14 +168,46 @@ def configure_engine(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(f"BEGIN {_sqlite_begin_mode(conn)}")
+        mode = _sqlite_begin_mode(conn)
+        if mode == "IMMEDIATE" and os.environ.get("POINTS_SQLITE_BEGIN") == "retry":
+            _begin_immediate(conn.connection.dbapi_connection)
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+BUSY_TIMEOUT = 10.0  # seconds a writer waits for another one before giving up
+
+
+def _begin_immediate(dbapi_conn: Any) -> None:
+    """BEGIN IMMEDIATE, tried again every fraction of a millisecond while another writer
+    holds the lock, for up to BUSY_TIMEOUT.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms
+    between tries, so a waiting writer often sleeps on while the lock is free, and the
+    unlucky one queues for a long time (the tail latency of a busy counter).
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    nap = 0.0002
+    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(random.uniform(0.5, 1.5) * nap)
+            nap = min(nap * 1.5, 0.002)
+    finally:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
 
 
 def begin_write() -> None:
