@@ -29,6 +29,7 @@ import uuid
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
 from bench.loadgen import Request, json_request
 from bench.scenario import Scenario, main_loop
@@ -52,13 +53,16 @@ def make_app(url: str) -> Any:
     )
 
 
-def seed(url: str, *, clients: int, cards: int) -> dict[str, Any]:
+def seed(url: str, *, clients: int, cards: int, community_code: str = "") -> dict[str, Any]:
     """A community with a store of three well-stocked products, a clerk per client, a
-    household per client holding plenty of points, and `cards` more households."""
+    household per client holding plenty of points, and `cards` more households.
+
+    With `community_code`, the store opens in that existing community (the mixed load
+    seeds its events first)."""
     from points_app.accounts.models import Role, RoleAssignment
     from points_app.accounts.services import create_user
     from points_app.api.services import issue_token
-    from points_app.areas.models import AreaLevel
+    from points_app.areas.models import Area, AreaLevel
     from points_app.areas.services import create_area
     from points_app.extensions import db
     from points_app.ledger import services as ledger
@@ -69,13 +73,18 @@ def seed(url: str, *, clients: int, cards: int) -> dict[str, Any]:
 
     app = make_app(url)
     with app.app_context():
-        county = create_area(name="县", code="B", level=AreaLevel.county, parent=None, actor=None)
-        street = create_area(
-            name="街道", code="B-s", level=AreaLevel.street, parent=county, actor=None
-        )
-        community = create_area(
-            name="社区", code="B-c", level=AreaLevel.community, parent=street, actor=None
-        )
+        if community_code:
+            community = db.session.scalars(select(Area).where(Area.code == community_code)).one()
+        else:
+            county = create_area(
+                name="县", code="B", level=AreaLevel.county, parent=None, actor=None
+            )
+            street = create_area(
+                name="街道", code="B-s", level=AreaLevel.street, parent=county, actor=None
+            )
+            community = create_area(
+                name="社区", code="B-c", level=AreaLevel.community, parent=street, actor=None
+            )
         clerks = []
         for i in range(clients):
             clerk = create_user(username=f"clerk{i}", password=PASSWORD, display_name=f"店员{i}")
