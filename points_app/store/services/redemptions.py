@@ -111,9 +111,7 @@ def _key_query() -> Select[tuple[int]]:
 def _find_by_key(clerk_id: int, key: str) -> Redemption | None:
     # Most keys are new: look for the id alone, load the redemption only when there is one.
     found = (
-        db.session.connection()
-        .execute(_key_query(), {"clerk_id": clerk_id, "key": key})
-        .scalar()
+        db.session.connection().execute(_key_query(), {"clerk_id": clerk_id, "key": key}).scalar()
     )
     return db.session.get(Redemption, found) if found is not None else None
 
