@@ -32,7 +32,7 @@ test: install lint test-sqlite test-postgres
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy points_app bench/util.py
+	$(BIN)/mypy points_app bench/util.py bench/loadgen.py bench/scenario.py
 
 # TEST_DATABASE_URL is for the PostgreSQL run only; POINTS_EXPECT_DB lets a test check
 # that each run really is on the database it claims.
@@ -42,8 +42,16 @@ test-sqlite: install
 test-postgres: install
 	.ci/with-postgres $(PYTEST)
 
+# wrk drives the load (bench/requests.lua); like .ci/run with PostgreSQL, install it
+# from Debian when it is missing. BENCH picks the scenario, BENCH_ARGS its options:
+#   make bench BENCH=bench.checkin_bench BENCH_ARGS="--runs 3"
+BENCH ?= bench
 bench: install
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { echo "Installing wrk with apt-get"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq || { sleep 10; apt-get update -qq; }; \
+	  apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(BIN)/python -m $(BENCH) $(BENCH_ARGS)
 
 # Mutation testing (slow, not in CI): mutmut plants one bug at a time in the rule modules
 # ([tool.mutmut] in pyproject.toml) and runs only the tests that cover it, on SQLite.

@@ -1,24 +1,24 @@
 """Check-in throughput: POST /api/v1/checkins against gunicorn, as a ratio to /hello.
 
-    python -m bench.checkin_bench [--db sqlite|postgresql] [--workers 4] [--clients 32]
-                                  [--seconds 10] [--events 400]
+    python -m bench.checkin_bench [--db sqlite|postgresql] [--workers 4] [--connections 32]
+                                  [--seconds 10] [--events 500] [--runs 1]
 
-Seeds one community with one volunteer (and API token) per client and many events on
-now, each with its printable code. Every request is a real, new check-in: client i
-checks volunteer i into the next event on its list, so each request writes one
-attendance (and its history row) and nothing is refused. The bare /hello route of the
-same server, measured in the same run, is the baseline.
+Seeds one community with one volunteer (and API token) per connection and many events
+on now, each with its printable code. wrk sends the requests (bench/requests.lua);
+every one is a real, new check-in of one volunteer into one event, no pair twice, so
+each writes one attendance and nothing is refused. The bare /hello route of the same
+server, measured just before in the same run and by the same wrk script, is the
+baseline. Afterwards the attendances in the database must match wrk's 201s (give or
+take the requests still in flight when wrk stopped) and `ledger verify` must pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any
 
-import requests
-
-from bench.util import Result, fresh_database, gunicorn, load, machine_summary
+from bench.loadgen import Request, json_request
+from bench.scenario import Scenario, main_loop
 
 SECRET = "bench-only-secret"  # the SECRET_KEY bench.util gives gunicorn: codes must match
 
@@ -90,52 +90,34 @@ def seed(url: str, clients: int, events: int) -> tuple[list[str], list[str]]:
     return tokens, codes
 
 
+def requests_for(tokens: list[str], codes: list[str]) -> list[Request]:
+    """Every (volunteer, event) pair once, event by event, so the requests in flight at
+    one moment are different volunteers' check-ins."""
+    return [
+        json_request("POST", "/api/v1/checkins", {"code": code}, Authorization=f"Bearer {token}")
+        for code in codes
+        for token in tokens
+    ]
+
+
+def build(url: str, args: argparse.Namespace) -> Scenario:
+    """Seed the database and give the check-in scenario's requests."""
+    tokens, codes = seed(url, args.connections, args.events)
+    return Scenario(
+        name="POST /api/v1/checkins",
+        requests=requests_for(tokens, codes),
+        expect_status=201,
+        table="attendances",
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.checkin_bench")
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--events", type=int, default=400)
-    args = parser.parse_args()
-
-    print(f"machine: {machine_summary()}")
-    print(f"database: {args.db}; gunicorn workers: {args.workers}; clients: {args.clients}")
-    with fresh_database(args.db) as url:
-        tokens, codes = seed(url, args.clients, args.events)
-        with gunicorn(url, workers=args.workers) as base:
-            hello = load(
-                lambda s: s.get(base + "/hello", timeout=10),
-                name=f"GET /hello ({args.db}, {args.workers}w)",
-                clients=args.clients,
-                seconds=args.seconds,
-            )
-
-            def setup(session: requests.Session, index: int) -> dict[str, Any]:
-                session.headers["Authorization"] = f"Bearer {tokens[index]}"
-                return {"next": 0}
-
-            def check_in(session: requests.Session, state: dict[str, Any]) -> requests.Response:
-                code = codes[state["next"] % len(codes)]
-                state["next"] += 1
-                return session.post(base + "/api/v1/checkins", json={"code": code}, timeout=30)
-
-            checkin = load(
-                check_in,
-                name=f"POST /api/v1/checkins ({args.db}, {args.workers}w)",
-                clients=args.clients,
-                seconds=args.seconds,
-                setup=setup,
-                ok=lambda r: r.status_code == 201,
-                # each client has one event per request; warm-up uses some of them
-                max_requests=args.clients * (args.events - 50),
-            )
-    print(Result.HEADER)
-    print(hello.row())
-    print(checkin.row())
-    print(f"statuses: hello {hello.statuses}, check-in {checkin.statuses}")
-    ratio = checkin.per_second / hello.per_second if hello.per_second else 0.0
-    print(f"check-in / hello throughput ratio: {ratio:.2f} (goal >= 0.20)")
+    main_loop(
+        prog="python -m bench.checkin_bench",
+        build=build,
+        extra=lambda parser: parser.add_argument("--events", type=int, default=500),
+        goal=0.20,
+    )
 
 
 if __name__ == "__main__":

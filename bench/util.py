@@ -1,13 +1,12 @@
-"""Start the app under gunicorn on loopback and measure it with concurrent clients.
+"""Fresh databases and the app under gunicorn on loopback, for the benchmarks.
 
-    from bench.util import fresh_database, gunicorn, load
+    from bench.util import fresh_database, gunicorn
 
-    with fresh_database("sqlite") as url, gunicorn(url, workers=2) as base:
-        result = load(lambda s: s.get(base + "/hello"), name="hello", clients=8, seconds=5)
-    print(result.row())
+    with fresh_database("sqlite") as url, gunicorn(url, workers=4) as server:
+        ...  # drive `server` (its base URL) with bench.loadgen's wrk runs
 
-Every server binds 127.0.0.1 only, and every load run is bounded in both time and
-request count, so nothing here can run away or leave the machine.
+Every server binds 127.0.0.1 only, and every load run (bench.loadgen) is bounded in
+both time and request count, so nothing here can run away or leave the machine.
 """
 
 from __future__ import annotations
@@ -18,17 +17,13 @@ import platform
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import requests
 
@@ -121,6 +116,17 @@ def fresh_database(kind: str = "sqlite", *, migrate: bool = True) -> Iterator[st
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class Server(str):
+    """A running server's base URL (it is the string) and its master process id."""
+
+    pid: int
+
+    def __new__(cls, base: str, pid: int) -> Server:
+        server = super().__new__(cls, base)
+        server.pid = pid
+        return server
+
+
 @contextlib.contextmanager
 def gunicorn(
     database_url: str,
@@ -130,7 +136,7 @@ def gunicorn(
     port: int | None = None,
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
-) -> Iterator[str]:
+) -> Iterator[Server]:
     """Serve the app with gunicorn on 127.0.0.1; yield its base URL; stop it on exit."""
     port = port or free_port()
     base = f"http://{HOST}:{port}"
@@ -162,7 +168,7 @@ def gunicorn(
         )
         try:
             _wait_until_up(base, process, timeout, Path(log.name))
-            yield base
+            yield Server(base, process.pid)
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -184,127 +190,28 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float, 
     raise RuntimeError(f"gunicorn did not answer within {timeout}s:\n{log.read_text()}")
 
 
-@dataclass
-class Result:
-    """What one load run measured."""
+def count_rows(database_url: str, table: str, where: str = "") -> int:
+    """How many rows a table holds (optionally `WHERE …`), read on a connection of its own."""
+    import sqlalchemy
 
-    name: str
-    clients: int
-    seconds: float
-    latencies: list[float] = field(repr=False)
-    errors: int
-    statuses: dict[int, int]
+    from points_app.config import normalise_database_url
 
-    @property
-    def requests(self) -> int:
-        return len(self.latencies) + self.errors
-
-    @property
-    def per_second(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        """Latency at percentile p (0-100), in milliseconds."""
-        if not self.latencies:
-            return float("nan")
-        if len(self.latencies) == 1:
-            return self.latencies[0] * 1000
-        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
-        return cuts[min(98, max(0, round(p) - 1))] * 1000
-
-    def row(self) -> str:
-        """A Markdown table row: name | clients | requests | req/s | p50 | p95 | p99 | errors."""
-        return (
-            f"| {self.name} | {self.clients} | {self.requests} | {self.per_second:.0f} "
-            f"| {self.percentile(50):.1f} | {self.percentile(95):.1f} "
-            f"| {self.percentile(99):.1f} | {self.errors} |"
-        )
-
-    HEADER = (
-        "| scenario | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-    )
+    engine = sqlalchemy.create_engine(normalise_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+            return int(conn.exec_driver_sql(sql).scalar_one())
+    finally:
+        engine.dispose()
 
 
-def load(
-    call: Callable[..., requests.Response],
-    *,
-    name: str = "load",
-    clients: int = 8,
-    seconds: float = 5.0,
-    max_requests: int = 100_000,
-    setup: Callable[[requests.Session, int], Any] | None = None,
-    ok: Callable[[requests.Response], bool] = lambda r: r.status_code < 400,
-    warmup: float = 0.5,
-) -> Result:
-    """Run `call(session)` (or `call(session, state)`) from `clients` threads.
+def database_port(database_url: str) -> int | None:
+    """The TCP port of a PostgreSQL URL (None for SQLite)."""
+    if not database_url.startswith("postgresql"):
+        return None
+    from sqlalchemy.engine import make_url
 
-    Each client thread has its own requests.Session, prepared once by
-    `setup(session, index)` (e.g. to sign in); what setup returns is passed to `call`
-    as its second argument. The run stops after `seconds` or `max_requests`, whichever
-    comes first. A request that raises or fails `ok` counts as an error, not a latency.
-    """
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
-    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
-    budget = threading.Semaphore(max_requests)
-    ready = threading.Barrier(clients + 1)
-    measuring = threading.Event()
-    stop = threading.Event()
-
-    def client(index: int) -> None:
-        session = requests.Session()
-        state = setup(session, index) if setup else None
-
-        def once() -> requests.Response:
-            return call(session, state) if setup else call(session)
-
-        ready.wait()
-        while not measuring.is_set():  # warm-up: connections, caches, lazy imports
-            with contextlib.suppress(requests.RequestException):
-                once()
-        while not stop.is_set() and budget.acquire(blocking=False):
-            began = time.perf_counter()
-            try:
-                response = once()
-            except requests.RequestException:
-                errors[index] += 1
-                continue
-            elapsed = time.perf_counter() - began
-            statuses[index][response.status_code] = statuses[index].get(response.status_code, 0) + 1
-            if ok(response):
-                latencies[index].append(elapsed)
-            else:
-                errors[index] += 1
-        session.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    time.sleep(warmup)
-    began = time.monotonic()
-    measuring.set()
-    deadline = began + seconds
-    while time.monotonic() < deadline and any(t.is_alive() for t in threads):
-        time.sleep(0.02)
-    stop.set()
-    for thread in threads:
-        thread.join(30)
-    elapsed = time.monotonic() - began
-
-    merged: dict[int, int] = {}
-    for per_client in statuses:
-        for status, count in per_client.items():
-            merged[status] = merged.get(status, 0) + count
-    return Result(
-        name=name,
-        clients=clients,
-        seconds=elapsed,
-        latencies=[x for per_client in latencies for x in per_client],
-        errors=sum(errors),
-        statuses=merged,
-    )
+    return make_url(database_url).port or 5432
 
 
 def machine_summary() -> str:

@@ -34,6 +34,7 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import TextClause, Update, bindparam, event, select, text, update
+from sqlalchemy.orm import Session
 
 from points_app.api.auth import Unauthorized
 from points_app.api.models import IdempotencyRecord
@@ -99,23 +100,29 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return response
 
 
+@event.listens_for(Session, "before_commit")
 def _refuse_commit(session: Any) -> None:
-    if session.in_nested_transaction():
-        return  # releasing a SAVEPOINT (begin_nested) is not a commit
+    # Listening once on every session costs less than adding and removing a listener on
+    # each request's session (SQLAlchemy's event registry is slow to change).
+    if not session.info.get(_RUNNING_HANDLER) or session.in_nested_transaction():
+        return  # not inside a handler; or releasing a SAVEPOINT (begin_nested)
     raise RuntimeError(
         "An @idempotent handler must not commit: return the response and the decorator "
         "commits the effect together with its idempotency record."
     )
 
 
+_RUNNING_HANDLER = "idempotent_handler_running"
+
+
 def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> Response:
     """Run the handler with commits refused; return its response (rolled back if >= 400)."""
-    session = db.session()
-    event.listen(session, "before_commit", _refuse_commit)
+    info = db.session().info
+    info[_RUNNING_HANDLER] = True
     try:
         response = current_app.make_response(view(*args, **kwargs))
     finally:
-        event.remove(session, "before_commit", _refuse_commit)
+        info.pop(_RUNNING_HANDLER, None)
     return response
 
 

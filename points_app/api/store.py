@@ -255,7 +255,6 @@ def create_redemption() -> Any:
         actor=current_user,
         # A fixed-length key per caller: any 1-255 character header fits the column.
         idempotency_key=f"api:{current_user.id}:{_digest(request.headers[HEADER])}",
-        key_claimed=True,  # by @idempotent, in this transaction
     )
     return redemption_json(redemption), 201
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points_app.areas.models import Area, AreaLevel
-from points_app.core.db import prepared
+from points_app.core.db import insert_row, prepared
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.ledger.models import SYSTEM_KINDS, Account, AccountKind, Transfer, TransferKind
@@ -170,18 +170,12 @@ def transfer(
     memo: str = "",
     reference: tuple[str, int] | None = None,
     idempotency_key: str | None = None,
-    debit_locked: bool = False,
 ) -> Transfer:
     """Move `amount` points from `debit` to `credit`; a user account never goes below zero.
 
     With an idempotency key, the same actor sending the same key and parameters again
     gets the first transfer back; different parameters are refused. Keys are per actor
     across the whole ledger, so callers should prefix them (e.g. ``"redeem:" + key``).
-
-    `debit_locked=True` says the caller already holds the debit account's row lock
-    (PostgreSQL: `SELECT … FOR UPDATE`, taken before this transfer's other row): the
-    credit row is then locked by its own update, which is all the id-ordered lock would
-    add, and a round trip is saved.
     """
     if kind is TransferKind.reverse:
         raise DomainError("invalid_kind", _l("Use reverse() to undo a transfer."), 422)
@@ -195,7 +189,6 @@ def transfer(
         reference=reference,
         idempotency_key=idempotency_key,
         reverses=None,
-        debit_locked=debit_locked,
     )
 
 
@@ -300,12 +293,20 @@ def _lock_accounts(*ids: int) -> None:
 
     SQLite needs nothing: every writing transaction starts with BEGIN IMMEDIATE.
     """
-    if db.session.connection().dialect.name != "postgresql":
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
         return
-    db.session.execute(
-        select(Account.id).where(Account.id.in_(sorted(set(ids)))).order_by(Account.id)
+    conn.execute(_lock_statement(), {"ids": sorted(set(ids))})
+
+
+@prepared
+def _lock_statement() -> Select[tuple[int]]:
+    return (
+        select(Account.id)
+        .where(Account.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Account.id)
         .with_for_update()
-    )  # fmt: skip
+    )
 
 
 @prepared
@@ -367,7 +368,6 @@ def _post(
     reference: tuple[str, int] | None,
     idempotency_key: str | None,
     reverses: Transfer | None,
-    debit_locked: bool = False,
 ) -> Transfer:
     amount = _check_amount(amount)
     key = _check_key(idempotency_key)
@@ -390,8 +390,7 @@ def _post(
     )
 
     # Lock first: whatever we read after this is what the write will see.
-    if not debit_locked:
-        _lock_accounts(debit.id, credit.id)
+    _lock_accounts(debit.id, credit.id)
     if key is not None and fingerprint is not None:
         existing = _find_by_key(actor_id, key)
         if existing is not None:
@@ -418,8 +417,7 @@ def _post(
                 idempotency_key=key,
                 request_hash=fingerprint,
             )
-            db.session.add(record)
-            db.session.flush()
+            insert_row(record)
     except BaseException as error:
         db.session.expire(debit, ["balance"])
         db.session.expire(credit, ["balance"])

@@ -1,32 +1,72 @@
-"""The benchmark harness starts gunicorn on loopback, measures, and cleans up."""
+"""The benchmark harness: wrk drives gunicorn on loopback, and every answer is counted."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 import requests
 
-from bench.util import Result, fresh_database, gunicorn, load
+from bench.loadgen import Request, WrkResult, deal, json_request, run_wrk, write_lists
+from bench.util import fresh_database, gunicorn
 from tests.conftest import ON_POSTGRES
 
-pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="harness check runs once, on SQLite")
+pytestmark = [
+    pytest.mark.skipif(ON_POSTGRES, reason="harness check runs once, on SQLite"),
+    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"),
+]
 
 
-def test_harness_serves_measures_and_stops():
-    with fresh_database("sqlite") as url, gunicorn(url, workers=1) as base:
-        assert base.startswith("http://127.0.0.1:")
-        result = load(
-            lambda session: session.get(base + "/hello", timeout=5),
-            name="hello",
-            clients=2,
-            seconds=0.5,
-            max_requests=200,
-            warmup=0.1,
-        )
-    assert result.errors == 0
-    assert 0 < result.requests <= 200
-    assert result.statuses == {200: result.requests}
-    assert result.percentile(50) <= result.percentile(95) <= result.percentile(99)
+def test_wrk_measures_the_server_counts_each_status_and_the_server_stops(tmp_path):
+    with fresh_database("sqlite") as url, gunicorn(url, workers=1) as server:
+        assert server.startswith("http://127.0.0.1:")
+        hello = write_lists(tmp_path / "hello", [[Request("GET", "/hello")]])
+        result = run_wrk(
+            server, hello, name="hello", connections=2, threads=1, seconds=1, cycle=True,
+            server_pids=[server.pid],
+        )  # fmt: skip
+        # Each request once: two good ones and one refused, so no status is hidden.
+        mixed = [
+            Request("GET", "/hello"),
+            Request("GET", "/no-such-page"),
+            Request("GET", "/hello"),
+        ]
+        once = write_lists(tmp_path / "once", [mixed + [Request("GET", "/healthz")] * 2000])
+        counted = run_wrk(server, once, name="once", connections=1, threads=1, seconds=1)
+    assert result.requests == result.ok == result.statuses[200] > 0
+    assert result.failures == 0
+    assert result.latency_ms["50"] <= result.latency_ms["95"] <= result.latency_ms["99"]
+    assert result.wrk_cpu > 0 and result.server_cpu > 0 and result.wall >= 1
+    result.check(expect_status=200)
     assert result.row().startswith("| hello | 2 |")
-    assert Result.HEADER.splitlines()[0].count("|") == result.row().count("|")
+    assert WrkResult.HEADER.splitlines()[0].count("|") == result.row().count("|")
+
+    assert counted.statuses[404] == 1 and counted.failures == 1
+    with pytest.raises(RuntimeError, match="404"):
+        counted.check(expect_status=200)
     with pytest.raises(requests.ConnectionError):
-        requests.get(base + "/hello", timeout=2)
+        requests.get(server + "/hello", timeout=2)
+
+
+def test_a_thread_that_runs_out_of_requests_makes_the_run_invalid(tmp_path):
+    with fresh_database("sqlite") as url, gunicorn(url, workers=1) as server:
+        short = write_lists(tmp_path / "short", [[Request("GET", "/hello")] * 3])
+        result = run_wrk(server, short, name="short", connections=1, threads=1, seconds=1)
+    assert result.threads_ran_out == 1
+    with pytest.raises(RuntimeError, match="ran out"):
+        result.check(expect_status=200)
+
+
+def test_requests_are_dealt_to_threads_and_written_one_a_line(tmp_path):
+    requests_ = [
+        json_request("POST", "/x", {"n": n}, Authorization=f"Bearer t{n}") for n in range(5)
+    ]
+    dealt = deal(requests_, 2)
+    assert [len(d) for d in dealt] == [3, 2]
+    write_lists(tmp_path / "l", dealt)
+    lines = (tmp_path / "l.1").read_text().splitlines()
+    assert (
+        lines[1] == 'POST\t/x\tContent-Type: application/json\x1fAuthorization: Bearer t2\t{"n":2}'
+    )
+    with pytest.raises(ValueError):
+        Request("GET", "/a\tb").line()

@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, bindparam, func, select
 
 from points_app.core.clock import local_today
+from points_app.core.db import insert_unless_taken, prepared
 from points_app.core.errors import DomainError
 from points_app.events.models import (
     Attendance,
@@ -31,13 +31,16 @@ from points_app.extensions import db
 from points_app.people.models import Household, Pairing, Volunteer
 
 
+@prepared
+def _volunteer_query() -> Select[tuple[Volunteer]]:
+    return select(Volunteer).where(Volunteer.user_id == bindparam("user_id"))
+
+
 def volunteer_for(user: Any) -> Volunteer:
     """The volunteer profile linked to a user; refuse a user without one."""
     volunteer = None
     if getattr(user, "is_authenticated", False):
-        volunteer = db.session.scalars(
-            select(Volunteer).where(Volunteer.user_id == user.id)
-        ).first()
+        volunteer = db.session.scalars(_volunteer_query(), {"user_id": user.id}).first()
     if volunteer is None:
         raise DomainError(
             "no_volunteer_profile",
@@ -129,37 +132,35 @@ def _household_choice(
     )
 
 
+@prepared
+def _checked_in_query() -> Select[tuple[int, dt.datetime]]:
+    return select(Attendance.id, Attendance.checked_in_at).where(
+        Attendance.event_id == bindparam("event_id"),
+        Attendance.volunteer_id == bindparam("volunteer_id"),
+    )
+
+
 def _checked_in_at(event_id: int, volunteer_id: int) -> tuple[int, dt.datetime] | None:
     """The id and check-in time of a volunteer's attendance at an event, if any (cheap)."""
-    row = db.session.execute(
-        select(Attendance.id, Attendance.checked_in_at).where(
-            Attendance.event_id == event_id, Attendance.volunteer_id == volunteer_id
-        )
-    ).first()
+    row = (
+        db.session.connection()
+        .execute(_checked_in_query(), {"event_id": event_id, "volunteer_id": volunteer_id})
+        .first()
+    )
     return (row[0], row[1]) if row is not None else None
 
 
 def _insert_once(attendance: Attendance) -> None:
     """Insert a new attendance; losing a race to the same volunteer is `already_checked_in`.
 
-    On SQLite the writing transaction (BEGIN IMMEDIATE) already serialises check-ins, so
-    the check above cannot be overtaken; on PostgreSQL the unique index decides, inside
-    a savepoint so the loser can still answer.
+    One statement that does nothing when the volunteer is in already (SQLite's
+    BEGIN IMMEDIATE rules the race out; on PostgreSQL the unique index decides it).
     """
-    if not _is_postgres():
-        db.session.add(attendance)
-        db.session.flush()
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-    except IntegrityError:
-        if attendance in db.session:  # rolling the savepoint back usually expunged it
-            db.session.expunge(attendance)
+    if not insert_unless_taken(attendance, unique=("event_id", "volunteer_id")):
         winner = _checked_in_at(attendance.event_id, attendance.volunteer_id)
         if winner is None:
-            raise
-        raise _already_in(*winner) from None
+            raise RuntimeError("attendance insert skipped, yet no attendance found")
+        raise _already_in(*winner)
 
 
 def _existing(event: Event, volunteer: Volunteer) -> Attendance | None:

@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from points_app.core import qr
 from points_app.core.audit import record
-from points_app.core.db import utcnow
+from points_app.core.db import prepared, utcnow
 from points_app.core.errors import DomainError
 from points_app.core.masking import mask_name
 from points_app.core.permissions import Permission, can
@@ -38,13 +38,18 @@ def _expired() -> DomainError:
     )
 
 
+@prepared
+def _event_query() -> Select[tuple[Event]]:
+    return select(Event).where(Event.id == bindparam("id"))
+
+
 def event_from_code(scanned: qr.ScannedCode, now: dt.datetime | None = None) -> Event:
     """The event a verified code names, if the code is still good; refuse it otherwise."""
     if scanned.kind != "event":
         raise DomainError(
             "invalid_code", _l("This is not an event code. Scan the code of the event."), 400
         )
-    event = db.session.get(Event, scanned.object_id)
+    event = db.session.scalars(_event_query(), {"id": scanned.object_id}).first()
     if event is None:
         raise qr._invalid()
     if event.rotates_code:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -10,13 +9,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Insert, Select, Update, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points_app.accounts.models import User
 from points_app.core import qr
-from points_app.core.db import prepared, utcnow
+from points_app.core.db import insert_row, insert_unless_taken, prepared, utcnow
 from points_app.core.errors import DomainError, Forbidden
 from points_app.core.permissions import Permission, can
 from points_app.extensions import db
@@ -112,7 +110,9 @@ def _key_query() -> Select[tuple[int]]:
 
 def _find_by_key(clerk_id: int, key: str) -> Redemption | None:
     # Most keys are new: look for the id alone, load the redemption only when there is one.
-    found = db.session.scalar(_key_query(), {"clerk_id": clerk_id, "key": key})
+    found = (
+        db.session.connection().execute(_key_query(), {"clerk_id": clerk_id, "key": key}).scalar()
+    )
     return db.session.get(Redemption, found) if found is not None else None
 
 
@@ -133,18 +133,11 @@ def redeem_basket(
     lines: list[BasketLine],
     actor: User,
     idempotency_key: str,
-    key_claimed: bool = False,
     now: dt.datetime | None = None,
 ) -> Redemption:
     """Spend a household's points on a basket: points to the store sink and stock out,
     together or not at all. The same clerk sending the same key again gets the first
-    redemption back; a different basket under that key is refused.
-
-    `key_claimed=True` says the caller has claimed this key for this clerk earlier in
-    the same transaction (the API's idempotency record does), so no other request with
-    it can be running now: on PostgreSQL the re-check after the lock and the savepoint
-    that catches a lost race on the key are skipped.
-    """
+    redemption back; a different basket under that key is refused."""
     now = now or utcnow()
     if not can(actor, Permission.redeem, store.community):
         raise Forbidden(str(_l("You may not redeem at this store.")))
@@ -165,13 +158,11 @@ def redeem_basket(
         return _replay(existing, fingerprint)
 
     household, account = _redeeming_household(scanned, store)
-    # PostgreSQL: another request with this key may have committed while we waited.
-    may_race = _is_postgres() and not key_claimed
-    if may_race:
+    if _is_postgres():
+        # A request with this key may have committed while we waited for the lock.
         existing = _find_by_key(actor.id, idempotency_key)
         if existing is not None:
             return _replay(existing, fingerprint)
-
     products = _load_products(store, lines)
     total = sum(products[line.product_id].points_price * line.quantity for line in lines)
     balance = account.balance  # read with the lock
@@ -197,6 +188,9 @@ def redeem_basket(
         if product.stock < line.quantity:
             raise _out_of_stock(product, product.stock)
 
+    # Everything not shared with other counters first; the rows every counter of the store
+    # writes (products, then the store sink) last, so their locks are held briefly.
+    sink = ledger.system_account(store.community, AccountKind.store_sink)
     redemption = Redemption(
         store_id=store.id,
         household_id=household.id,
@@ -207,32 +201,30 @@ def redeem_basket(
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
         created_at=now,
-        household=household,
-        lines=[
-            RedemptionLine(
-                product_id=line.product_id,
-                product_name=products[line.product_id].name,
-                unit=products[line.product_id].unit,
-                quantity=line.quantity,
-                points_price=products[line.product_id].points_price,
-                line_points=products[line.product_id].points_price * line.quantity,
-            )
-            for line in lines
-        ],
     )
-    # Everything not shared with other counters first; the rows every counter of the store
-    # writes (products, then the store sink) last, so their locks are held briefly.
-    sink = ledger.system_account(store.community, AccountKind.store_sink)
-    try:
-        with db.session.begin_nested() if may_race else contextlib.nullcontext():
-            db.session.add(redemption)
-            db.session.flush()
-    except IntegrityError:
-        # PostgreSQL: a request with the same key won the race to the unique index.
+    # One statement that does nothing if the key is taken (PostgreSQL: by a request with
+    # this key for another household, so under another lock, at the same moment).
+    if not insert_unless_taken(redemption, unique=("clerk_id", "idempotency_key")):
         existing = _find_by_key(actor.id, idempotency_key)
         if existing is None:
-            raise
+            raise RuntimeError("redemption insert skipped, yet no redemption has the key")
         return _replay(existing, fingerprint)
+    set_committed_value(redemption, "household", household)
+    redemption_lines = [
+        RedemptionLine(
+            redemption_id=redemption.id,
+            product_id=line.product_id,
+            product_name=products[line.product_id].name,
+            unit=products[line.product_id].unit,
+            quantity=line.quantity,
+            points_price=products[line.product_id].points_price,
+            line_points=products[line.product_id].points_price * line.quantity,
+        )
+        for line in lines
+    ]
+    for line_row in redemption_lines:
+        insert_row(line_row)
+    set_committed_value(redemption, "lines", redemption_lines)
 
     # Stock out, product id ascending (lines are sorted): the same order everywhere.
     # The moves are written in one statement: nothing here needs them as objects.
@@ -255,7 +247,6 @@ def redeem_basket(
         actor=actor,
         memo=store.name,
         reference=("redemption", redemption.id),
-        debit_locked=True,  # the household's account, locked when it was read
     )
     conn.execute(
         _redemption_transfer_statement(),
