@@ -105,7 +105,9 @@ def _register_models() -> None:
     from points_app.events import models as _events  # noqa: F401
     from points_app.issues import models as _issues  # noqa: F401
     from points_app.ledger import models as _ledger  # noqa: F401
+    from points_app.ledger import pending as _pending  # noqa: F401
     from points_app.people import models as _people  # noqa: F401
+    from points_app.recognition import models as _recognition  # noqa: F401
     from points_app.store import models as _store  # noqa: F401
 
 
