@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.ledger.views import bp as ledger_bp
     from points_app.open311.views import bp as open311_bp
     from points_app.people.views import bp as people_bp
+    from points_app.recognition.views import bp as recognition_bp
     from points_app.store.views import bp as store_bp
 
     for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, api_bp, events_bp):
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(store_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(recognition_bp)
 
 
 def _wants_json() -> bool:

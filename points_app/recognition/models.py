@@ -200,3 +200,15 @@ class BonusPayment(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     transfer: Mapped[Transfer] = relationship()
+
+
+class VerifyLookup(Model):
+    """One look-up on the public certificate verification page, counted per client IP so
+    the page can be rate-limited across every worker."""
+
+    __tablename__ = "verify_lookups"
+    __table_args__ = (Index("ix_verify_lookups_ip_created_at", "ip", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
