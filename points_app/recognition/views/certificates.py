@@ -112,7 +112,12 @@ def decide_certificate(certificate_id: int, action: str) -> Any:
     except DomainError as error:
         flash_domain_error(error)
     else:
-        flash(_("Certificate %(state)s.", state=to.value), "success")
+        done = {
+            S.issued: _("Certificate issued."),
+            S.declined: _("Certificate declined."),
+            S.revoked: _("Certificate revoked."),
+        }
+        flash(done[to], "success")
     return redirect(request.referrer or url_for("recognition.certificates"))
 
 
