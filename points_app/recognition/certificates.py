@@ -200,24 +200,27 @@ def certificates_of(volunteer: Volunteer) -> list[Certificate]:
     )
 
 
-def requested_for(user: Any) -> list[Certificate]:
-    """Certificates waiting for the user's decision (in their areas), oldest first."""
+def certificates_for(user: Any, state: CertificateState, limit: int = 100) -> list[Certificate]:
+    """Certificates in a state in the user's areas: oldest request first for those waiting,
+    newest first otherwise."""
+    order = Certificate.requested_at.asc() if state is S.requested else Certificate.issued_at.desc()
     return list(
         db.session.scalars(
             select(Certificate)
             .join(Area, Area.id == Certificate.community_id)
             .where(
                 area_clause(Area.path, user, Permission.approve_attendance),
-                Certificate.state == S.requested,
+                Certificate.state == state,
             )
-            .order_by(Certificate.requested_at)
+            .order_by(order, Certificate.id)
+            .limit(limit)
         )
     )
 
 
 def hours(minutes: int) -> str:
-    """Minutes as hours with one decimal, as certificates state them."""
-    return f"{minutes / 60:.1f}"
+    """Minutes as hours, to two decimals at most: 90 → "1.5", 195 → "3.25"."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
 # --- public verification -----------------------------------------------------------------

@@ -38,9 +38,15 @@ def _qr_image(url: str) -> ImageReader:
     return ImageReader(buffer)
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """Split text into lines of at most `width` characters (CJK has no spaces to break at)."""
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Split text into lines no wider than `width`, by characters (CJK has no spaces)."""
+    lines, line = [], ""
+    for char in text:
+        if line and pdfmetrics.stringWidth(line + char, font, size) > width:
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line]
 
 
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
@@ -76,7 +82,7 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
         hours=hours(certificate.minutes),
     )
     pdf.setFont(font, 13)
-    for line in _wrap(body, 36):
+    for line in _wrap(body, font, 13, right - left):
         pdf.drawString(left, y, line)
         y -= 8 * mm
     y -= 4 * mm

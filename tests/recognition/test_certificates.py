@@ -170,3 +170,25 @@ def test_verification_page_is_rate_limited_per_address(app: Any, client: Any) ->
     app.config["VERIFY_MAX_PER_WINDOW"] = 3
     codes = [client.get(f"/recognition/verify/ZY2026-{n:010d}").status_code for n in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_organiser_issues_and_revokes_from_the_certificates_page(
+    served: Any, people: Any, now: Any, client: Any, sign_in_as: Any
+) -> None:
+    certificate_id = _ask(people, now).id
+    db.session.rollback()
+    sign_in_as(people["organiser"])
+    page = client.get("/recognition/certificates").get_data(as_text=True)
+    assert "张伟" in page
+    client.post(f"/recognition/certificates/{certificate_id}/issue")
+    client.post(f"/recognition/certificates/{certificate_id}/revoke", data={"reason": ""})
+    certificate = db.session.get(Certificate, certificate_id)
+    assert certificate is not None and certificate.state is S.issued  # no reason: refused
+    db.session.rollback()
+    client.post(f"/recognition/certificates/{certificate_id}/revoke", data={"reason": "有误"})
+    db.session.expire_all()
+    certificate = db.session.get(Certificate, certificate_id)
+    assert certificate is not None and certificate.state is S.revoked
+    db.session.rollback()
+    sign_in_as(people["other_user"])
+    assert client.get("/recognition/certificates").status_code == 403

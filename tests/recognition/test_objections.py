@@ -85,11 +85,11 @@ def test_objection_let_stand_keeps_the_award(awarded: Any, tree: Any, people: An
 def test_objection_after_the_notice_is_refused_with_the_date(
     awarded: Any, tree: Any, people: Any
 ) -> None:
-    with time_machine.travel(dt.datetime(2027, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))):
-        with pytest.raises(DomainError) as refused:
-            notice.raise_objection(
-                awarded[0], tree["community_a"], reason="too late", actor=people["committee"]
-            )
+    final = dt.datetime(2027, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with time_machine.travel(final), pytest.raises(DomainError) as refused:
+        notice.raise_objection(
+            awarded[0], tree["community_a"], reason="too late", actor=people["committee"]
+        )
     assert refused.value.code == "notice_closed"
     assert "2027" in str(refused.value.message)
 

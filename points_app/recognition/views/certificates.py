@@ -90,7 +90,8 @@ def certificates() -> Any:
         abort(403)
     return render_template(
         "recognition/certificates.html",
-        waiting=services.requested_for(current_user),
+        waiting=services.certificates_for(current_user, S.requested),
+        issued=services.certificates_for(current_user, S.issued),
         form=ReasonForm(),
         hours=services.hours,
     )
