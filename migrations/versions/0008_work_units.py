@@ -1,4 +1,5 @@
-"""work units: a Party member's work unit becomes an organisation of kind `unit`
+"""work units: a Party member's work unit becomes an organisation of kind `unit`;
+quarterly feedback sent to units
 
 The free-text `volunteers.work_unit` becomes `volunteers.work_unit_id`, a reference to an
 organisation of kind `unit` in the volunteer's home community. The same text (trimmed,
@@ -67,8 +68,25 @@ def upgrade():
     with op.batch_alter_table('volunteers', schema=None) as batch_op:
         batch_op.drop_column('work_unit')
 
+    # The committee's record of each quarter's feedback sent to a unit.
+    op.create_table('unit_feedback_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('quarter', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('quarter BETWEEN 1 AND 4', name=op.f('ck_unit_feedback_sent_quarter_range')),
+    sa.CheckConstraint('year BETWEEN 2000 AND 2100', name=op.f('ck_unit_feedback_sent_year_sane')),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_unit_feedback_sent_sent_by_id_users')),
+    sa.ForeignKeyConstraint(['unit_id'], ['organisations.id'], name=op.f('fk_unit_feedback_sent_unit_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_feedback_sent')),
+    sa.UniqueConstraint('unit_id', 'year', 'quarter', name=op.f('uq_unit_feedback_sent_unit_id_year_quarter'))
+    )
+
 
 def downgrade():
+    op.drop_table('unit_feedback_sent')
     with op.batch_alter_table('volunteers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('work_unit', sa.String(length=100), nullable=True))
 

@@ -212,3 +212,23 @@ class VerifyLookup(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ip: Mapped[str] = mapped_column(String(45))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class FeedbackSent(Model):
+    """The committee sent a work unit its quarterly feedback (一单一表一卡)."""
+
+    __tablename__ = "unit_feedback_sent"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", "quarter"),
+        CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year_sane"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int]
+    quarter: Mapped[int]
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    sent_by: Mapped[User | None] = relationship()

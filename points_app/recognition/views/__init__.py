@@ -6,6 +6,6 @@ from flask import Blueprint
 
 bp = Blueprint("recognition", __name__, url_prefix="/recognition")
 
-from points_app.recognition.views import bonus, certificates, notice  # noqa: E402
+from points_app.recognition.views import bonus, certificates, feedback, notice  # noqa: E402
 
-__all__ = ["bp", "bonus", "certificates", "notice"]
+__all__ = ["bp", "bonus", "certificates", "feedback", "notice"]
