@@ -188,10 +188,11 @@ def test_work_unit_texts_become_units_and_come_back_on_downgrade(empty_db_app):
         )
         conn.execute(
             text(
-                "INSERT INTO organisations (id, name, kind, area_id, created_at) VALUES "
-                "(1, '县医院', 'social_organisation', 3, CURRENT_TIMESTAMP)"
+                "INSERT INTO organisations (name, kind, area_id, created_at) VALUES "
+                "('县医院', 'social_organisation', 3, CURRENT_TIMESTAMP)"
             )
         )
+        hospital = conn.execute(text("SELECT id FROM organisations")).scalar_one()
         rows = [
             (1, "13900000001", 3, "供电公司"),
             (2, "13900000002", 3, " 供电公司 "),
@@ -223,7 +224,7 @@ def test_work_unit_texts_become_units_and_come_back_on_downgrade(empty_db_app):
         ("供电公司", "unit", 4), (None, None, None), (None, None, None),
     ]  # fmt: skip
     assert ids[1] == ids[2] != ids[4]  # same text in one community: one unit
-    assert ids[3] == 1  # the community's organisation of that name is used
+    assert ids[3] == hospital  # the community's organisation of that name is used
     downgrade(revision="0007_recognition")
     with db.engine.connect() as conn:
         texts = conn.execute(text("SELECT work_unit FROM volunteers ORDER BY id")).scalars().all()
