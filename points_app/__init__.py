@@ -135,7 +135,9 @@ def _register_models() -> None:
     from points_app.events import models as _events  # noqa: F401
     from points_app.issues import models as _issues  # noqa: F401
     from points_app.ledger import models as _ledger  # noqa: F401
+    from points_app.ledger import pending as _pending  # noqa: F401
     from points_app.people import models as _people  # noqa: F401
+    from points_app.recognition import models as _recognition  # noqa: F401
     from points_app.store import models as _store  # noqa: F401
 
 
@@ -150,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.ledger.views import bp as ledger_bp
     from points_app.open311.views import bp as open311_bp
     from points_app.people.views import bp as people_bp
+    from points_app.recognition.views import bp as recognition_bp
     from points_app.store.views import bp as store_bp
 
     for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, api_bp, events_bp):
@@ -158,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(open311_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(recognition_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -18,7 +18,7 @@ from points_app.api.validation import read_json, read_query
 from points_app.api.views import bp
 from points_app.core.web import MAX_DB_ID
 from points_app.extensions import db
-from points_app.ledger import giving, services
+from points_app.ledger import giving, pending, services
 from points_app.ledger.models import Account, AccountKind, Transfer, TransferKind
 from points_app.ledger.views import account_label
 
@@ -43,7 +43,7 @@ ACCOUNT = component(
     "Account",
     {
         "type": "object",
-        "required": ["id", "kind", "community", "owner", "balance"],
+        "required": ["id", "kind", "community", "owner", "balance", "available", "pending"],
         "properties": {
             "id": {"type": "integer"},
             "kind": {"type": "string", "enum": [k.value for k in AccountKind]},
@@ -67,7 +67,31 @@ ACCOUNT = component(
             },
             "balance": {
                 "type": "integer",
-                "description": "Whole points; only the issuance account goes below zero.",
+                "description": "Whole points; only the issuance account goes below zero. "
+                "All the account's points, those still on public notice (公示) included: "
+                "`balance = available + pending`.",
+            },
+            "available": {
+                "type": "integer",
+                "description": "The points that can be spent now: the balance less those "
+                "still on public notice. Spending is checked against this part.",
+            },
+            "pending": {
+                "type": "integer",
+                "description": "Points earned but still on public notice; they become "
+                "available by time alone, on the dates in `pending_until`.",
+            },
+            "pending_until": {
+                "type": "array",
+                "description": "When the pending points become spendable, soonest first.",
+                "items": {
+                    "type": "object",
+                    "required": ["points", "until"],
+                    "properties": {
+                        "points": {"type": "integer"},
+                        "until": {"type": "string", "format": "date-time"},
+                    },
+                },
             },
         },
     },
@@ -166,13 +190,20 @@ def account_ref(account: Account) -> dict[str, Any]:
 
 
 def account_json(account: Account) -> dict[str, Any]:
-    """An account as the API shows it, with its balance read fresh."""
+    """An account as the API shows it, with its balance, available and pending points
+    read fresh."""
+    held = pending.holdings_of(account)
     return {
         "id": account.id,
         "kind": account.kind.value,
         "community": {"id": account.community.id, "name": account.community.name},
         "owner": _owner(account),
-        "balance": services.balance_of(account),
+        "balance": held.balance,
+        "available": held.available,
+        "pending": held.pending,
+        "pending_until": [
+            {"points": points, "until": until.isoformat()} for until, points in held.waiting
+        ],
     }
 
 

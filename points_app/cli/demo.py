@@ -14,6 +14,7 @@ from points_app.accounts.services import create_user
 from points_app.areas.models import Area, AreaLevel
 from points_app.areas.services import create_area
 from points_app.extensions import db
+from points_app.people import units
 from points_app.people.models import (
     Household,
     HouseholdCategory,
@@ -93,7 +94,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             phone=f"1390574{i:04d}",
             home_community=community,
             is_party_member=i % 3 == 0,
-            work_unit="象山县供电公司" if i % 3 == 0 else None,
+            unit=units.unit_for(community, "象山县供电公司") if i % 3 == 0 else None,
         )
         volunteers.append(volunteer)
         db.session.add(volunteer)

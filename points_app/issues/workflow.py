@@ -259,6 +259,10 @@ def transition(
         issue, src, actor=actor, at=at, note=note, session=session, evaluation=evaluation
     )
     db.session.flush()
+    if dst is S.closed:  # only a solved, satisfied evaluation closes an issue
+        from points_app.recognition.bonus import pay_resolution_bonuses
+
+        pay_resolution_bonuses(issue, actor=actor, at=at)
     return event
 
 

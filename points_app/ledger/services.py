@@ -16,9 +16,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from points_app.areas.models import Area, AreaLevel
-from points_app.core.db import insert_row, prepared
+from points_app.core.db import insert_row, prepared, utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import db
+from points_app.ledger import pending
 from points_app.ledger.models import SYSTEM_KINDS, Account, AccountKind, Transfer, TransferKind
 from points_app.ledger.transactions import is_retryable as is_retryable
 from points_app.ledger.transactions import run_in_transaction as run_in_transaction
@@ -311,12 +312,13 @@ def _lock_statement() -> Select[tuple[int]]:
 
 @prepared
 def _debit_statement() -> Update:
-    """Take points off an account only if it holds enough (system accounts always may)."""
+    """Take points off an account only if it holds enough that are not on public notice
+    (system accounts always may): see `ledger.pending` for the rule."""
     return (
         update(Account)
         .where(
             Account.id == bindparam("account_id"),
-            or_(Account.balance >= bindparam("amount"), Account.kind.in_(SYSTEM_KINDS)),
+            or_(pending.spendable_clause(), Account.kind.in_(SYSTEM_KINDS)),
         )
         .values(balance=Account.balance - bindparam("amount"))
         .returning(Account.balance)
@@ -333,15 +335,18 @@ def _credit_statement() -> Update:
     )
 
 
-def _move(debit: Account, credit: Account, amount: int) -> None:
+def _move(debit: Account, credit: Account, amount: int, reversing: int | None = None) -> None:
     """Take the points off `debit` only if it holds enough, then add them to `credit`."""
     # Core statements on the session's connection: the cached balances are set by hand.
     conn = db.session.connection()
     new_debit = conn.execute(
-        _debit_statement(), {"account_id": debit.id, "amount": amount}
+        _debit_statement(),
+        {"account_id": debit.id, "amount": amount, "now": utcnow(), "reversing": reversing or 0},
     ).scalar_one_or_none()
     if new_debit is None:
         current = db.session.scalar(select(Account.balance).where(Account.id == debit.id)) or 0
+        if current >= amount:  # enough points, but some are still on public notice
+            raise pending.pending_refusal(pending.holdings_of(debit), amount)
         missing = amount - current
         raise DomainError(
             "insufficient_points",
@@ -403,7 +408,7 @@ def _post(
     may_race = key is not None or reverses is not None
     try:
         with db.session.begin_nested() if may_race else contextlib.nullcontext():
-            _move(debit, credit, amount)
+            _move(debit, credit, amount, reversing=reverses.id if reverses else None)
             record = Transfer(
                 debit_account_id=debit.id,
                 credit_account_id=credit.id,

@@ -17,7 +17,7 @@ from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
 from points_app.core.web import MAX_DB_ID, page_number, require
 from points_app.extensions import db
-from points_app.ledger import services
+from points_app.ledger import pending, services
 from points_app.ledger.forms import IssueForm, ReverseForm
 from points_app.ledger.models import SYSTEM_KINDS, Account, AccountKind, Transfer, TransferKind
 from points_app.people.models import Household, Organisation, Volunteer
@@ -124,6 +124,7 @@ def _ledger_helpers() -> dict[str, Any]:
         "may_view_account": may_view,
         "may_reverse": may_reverse,
         "points_account_for": points_account_for,
+        "points_holdings": lambda account: pending.holdings_of(account) if account else None,
     }
 
 

@@ -39,7 +39,11 @@ class VolunteerForm(FlaskForm):
         _l("Community where they live"), coerce=int, validators=[InputRequired()]
     )
     is_party_member = BooleanField(_l("In-service Party member (在职党员)"))
-    work_unit = StringField(_l("Work unit"), validators=[Optional(), Length(max=100)])
+    work_unit = StringField(
+        _l("Work unit"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"list": "work-units", "autocomplete": "off"},  # pick one, or type a new one
+    )
 
 
 class OrganisationForm(FlaskForm):

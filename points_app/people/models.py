@@ -27,6 +27,7 @@ class OrganisationKind(enum.StrEnum):
     resident_unit = "resident_unit"
     social_organisation = "social_organisation"
     volunteer_team = "volunteer_team"
+    unit = "unit"  # an in-service Party member's work unit (employer)
 
 
 class HouseholdCategory(enum.StrEnum):
@@ -52,17 +53,24 @@ class Volunteer(Model):
     phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     home_community_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
     is_party_member: Mapped[bool] = mapped_column(default=False)
-    work_unit: Mapped[str | None] = mapped_column(String(100))
+    # An in-service Party member's work unit: an organisation of kind `unit`.
+    work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     home_community: Mapped[Area] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()
+    unit: Mapped[Organisation | None] = relationship(foreign_keys=[work_unit_id])
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan"
     )
 
     phone = encrypted_field("volunteers.phone")
+
+    @property
+    def work_unit(self) -> str | None:
+        """The name of the member's work unit, if any."""
+        return self.unit.name if self.unit is not None else None
 
     @property
     def area(self) -> Area:

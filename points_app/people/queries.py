@@ -72,7 +72,7 @@ def volunteers_page(
         stmt = stmt.where(
             or_(
                 Volunteer.real_name.contains(q, autoescape=True),
-                Volunteer.work_unit.contains(q, autoescape=True),
+                Volunteer.unit.has(Organisation.name.contains(q, autoescape=True)),
             )
         )
     return _page(stmt, page, per_page)

@@ -20,6 +20,7 @@ from points_app.core.errors import DomainError, NotFound
 from points_app.core.masking import mask_phone
 from points_app.core.permissions import Permission, can
 from points_app.extensions import db
+from points_app.people import units
 from points_app.people.models import (
     Household,
     HouseholdCategory,
@@ -113,7 +114,7 @@ def create_volunteer(
         phone=clean_phone,
         home_community=home_community,
         is_party_member=is_party_member,
-        work_unit=_text(work_unit, field="work_unit", max_length=100, required=False) or None,
+        unit=units.unit_for(home_community, _work_unit_text(work_unit)),
     )
     db.session.add(volunteer)
     db.session.flush()
@@ -127,6 +128,10 @@ def reveal_volunteer_phone(actor: Any, volunteer: Volunteer, *, purpose: str = "
     record(actor, "volunteer.reveal_phone", "volunteer", volunteer.id, purpose=purpose)
     db.session.flush()
     return volunteer.phone or ""
+
+
+def _work_unit_text(value: str | None) -> str | None:
+    return _text(value, field="work_unit", max_length=units.MAX_NAME, required=False) or None
 
 
 def update_volunteer(
@@ -150,9 +155,7 @@ def update_volunteer(
     volunteer.phone = clean_phone
     volunteer.home_community = home_community
     volunteer.is_party_member = is_party_member
-    volunteer.work_unit = (
-        _text(work_unit, field="work_unit", max_length=100, required=False) or None
-    )
+    volunteer.unit = units.unit_for(home_community, _work_unit_text(work_unit))
     db.session.flush()
     record(actor, "volunteer.update", "volunteer", volunteer.id)
     return volunteer

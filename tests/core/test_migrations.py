@@ -173,3 +173,61 @@ def test_every_migration_steps_down_and_up_one_at_a_time(empty_db_app):
     for _rev in reversed(revisions):
         upgrade(revision="+1")
     assert _drift() == []
+
+
+def test_work_unit_texts_become_units_and_come_back_on_downgrade(empty_db_app):
+    upgrade(revision="0007_recognition")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO areas (id, name, code, level, path) VALUES "
+                "(1, '县', 'C', 'county', '/1/'), (2, '街', 'S', 'street', '/1/2/'), "
+                "(3, '社区A', 'S-a', 'community', '/1/2/3/'), "
+                "(4, '社区B', 'S-b', 'community', '/1/2/4/')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO organisations (name, kind, area_id, created_at) VALUES "
+                "('县医院', 'social_organisation', 3, CURRENT_TIMESTAMP)"
+            )
+        )
+        hospital = conn.execute(text("SELECT id FROM organisations")).scalar_one()
+        rows = [
+            (1, "13900000001", 3, "供电公司"),
+            (2, "13900000002", 3, " 供电公司 "),
+            (3, "13900000003", 3, "县医院"),
+            (4, "13900000004", 4, "供电公司"),
+            (5, "13900000005", 3, None),
+            (6, "13900000006", 3, "   "),
+        ]
+        for vid, phone, community, unit in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO volunteers (id, real_name, phone, home_community_id, "
+                    "is_party_member, work_unit, created_at) "
+                    "VALUES (:id, '某人', :phone, :c, true, :u, CURRENT_TIMESTAMP)"
+                ),
+                {"id": vid, "phone": phone, "c": community, "u": unit},
+            )  # fmt: skip
+    upgrade(revision="0008_work_units")
+    with db.engine.connect() as conn:
+        units = conn.execute(
+            text(
+                "SELECT v.id, o.name, o.kind, o.area_id FROM volunteers v "
+                "LEFT JOIN organisations o ON o.id = v.work_unit_id ORDER BY v.id"
+            )
+        ).all()
+        ids = dict(conn.execute(text("SELECT id, work_unit_id FROM volunteers")).all())
+    assert [tuple(u[1:]) for u in units] == [
+        ("供电公司", "unit", 3), ("供电公司", "unit", 3), ("县医院", "social_organisation", 3),
+        ("供电公司", "unit", 4), (None, None, None), (None, None, None),
+    ]  # fmt: skip
+    assert ids[1] == ids[2] != ids[4]  # same text in one community: one unit
+    assert ids[3] == hospital  # the community's organisation of that name is used
+    downgrade(revision="0007_recognition")
+    with db.engine.connect() as conn:
+        texts = conn.execute(text("SELECT work_unit FROM volunteers ORDER BY id")).scalars().all()
+        kinds = conn.execute(text("SELECT kind FROM organisations ORDER BY id")).scalars().all()
+    assert texts == ["供电公司", "供电公司", "县医院", "供电公司", None, None]
+    assert kinds == ["social_organisation"]  # the units made by the upgrade are gone

@@ -24,6 +24,7 @@ from points_app.extensions import db
 from points_app.ledger import services as ledger
 from points_app.ledger.models import AccountKind, TransferKind
 from points_app.people.models import Household
+from points_app.recognition import notice
 
 
 def _lock(attendance: Attendance) -> Attendance:
@@ -127,7 +128,7 @@ def _approve(attendance: Attendance, *, actor: Any, now: dt.datetime, note: str)
     if points > 0:
         if event.project_id is not None:
             _spend_budget(event.project_id, points)
-        attendance.transfer_id = _award(attendance, points, actor=actor).id
+        attendance.transfer_id = _award(attendance, points, actor=actor, now=now).id
     record(actor, "attendance.approve", "attendance", attendance.id, points=points)
     db.session.flush()
     return attendance
@@ -164,8 +165,9 @@ def _spend_budget(project_id: int, points: int) -> None:
         db.session.expire(project, ["points_spent"])
 
 
-def _award(attendance: Attendance, points: int, *, actor: Any) -> Any:
-    """Transfer the points from the community's issuance account, once per attendance."""
+def _award(attendance: Attendance, points: int, *, actor: Any, now: dt.datetime) -> Any:
+    """Transfer the points from the community's issuance account, once per attendance;
+    they wait on the community's public notice (公示) if it posts one."""
     volunteer = attendance.volunteer
     community = community_of(attendance.event.area) or volunteer.home_community
     source = ledger.system_account(community, AccountKind.issuance)
@@ -175,7 +177,7 @@ def _award(attendance: Attendance, points: int, *, actor: Any) -> Any:
         target = ledger.account_for_household(household)
     else:
         target = ledger.account_for_volunteer(volunteer)
-    return ledger.transfer(
+    award = ledger.transfer(
         debit=source,
         credit=target,
         amount=points,
@@ -185,3 +187,5 @@ def _award(attendance: Attendance, points: int, *, actor: Any) -> Any:
         reference=("attendance", attendance.id),
         idempotency_key=f"attendance:{attendance.id}",
     )
+    notice.hold_award(award, community, now)
+    return award

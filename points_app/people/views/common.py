@@ -7,16 +7,18 @@ from typing import Any
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from points_app.areas.models import Area
+from points_app.areas.models import Area, AreaLevel
 from points_app.areas.services import visible_areas
 from points_app.core.db import begin_write
-from points_app.core.permissions import Permission
+from points_app.core.permissions import Permission, area_clause
 from points_app.core.search import search_text, settle_search
 from points_app.core.web import MAX_DB_ID, page_number
 from points_app.extensions import db
 from points_app.people.models import HouseholdCategory, OrganisationKind
 from points_app.people.queries import clean_query
+from points_app.people.units import unit_names
 from points_app.people.views import bp
 
 
@@ -28,6 +30,7 @@ def organisation_kind_label(kind: OrganisationKind | str) -> str:
         "property_company": _("Property management company"),
         "owners_committee": _("Owners' committee"),
         "resident_unit": _("Unit based in the community"),
+        "unit": _("Work unit of Party members"),
         "social_organisation": _("Social organisation"),
         "volunteer_team": _("Volunteer team"),
     }
@@ -51,7 +54,21 @@ def _people_helpers() -> dict[str, Any]:
     return {
         "organisation_kind_label": organisation_kind_label,
         "household_category_label": household_category_label,
+        "work_unit_names": lambda: unit_names_for(current_user),
     }
+
+
+def unit_names_for(user: Any) -> list[str]:
+    """The work units the user may pick from: those of the communities they manage."""
+    ids = list(
+        db.session.scalars(
+            select(Area.id).where(
+                Area.level == AreaLevel.community,
+                area_clause(Area.path, user, Permission.manage_people),
+            )
+        )
+    )
+    return unit_names(ids)
 
 
 def int_arg(name: str) -> int | None:

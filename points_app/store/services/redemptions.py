@@ -18,6 +18,7 @@ from points_app.core.db import insert_row, insert_unless_taken, prepared, utcnow
 from points_app.core.errors import DomainError, Forbidden
 from points_app.core.permissions import Permission, can
 from points_app.extensions import db
+from points_app.ledger import pending
 from points_app.ledger import services as ledger
 from points_app.ledger.models import Account, AccountKind, TransferKind
 from points_app.people.models import Household
@@ -181,6 +182,7 @@ def redeem_basket(
             balance=balance,
             total=total,
         )
+    pending.refuse_pending(account, total, now)  # points still on public notice (公示)
     _check_limits(store, household, products, lines, total, now)
     # Everything checkable is checked; from here every failure undoes all of it.
     for line in lines:
