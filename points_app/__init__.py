@@ -102,6 +102,7 @@ def _register_models() -> None:
     from points_app.api import models as _api  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
+    from points_app.events import legal as _legal  # noqa: F401
     from points_app.events import models as _events  # noqa: F401
     from points_app.issues import models as _issues  # noqa: F401
     from points_app.ledger import models as _ledger  # noqa: F401
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.ledger.views import bp as ledger_bp
     from points_app.open311.views import bp as open311_bp
     from points_app.people.views import bp as people_bp
+    from points_app.reports.views import bp as reports_bp
     from points_app.store.views import bp as store_bp
 
     for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, api_bp, events_bp):
@@ -126,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(store_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _wants_json() -> bool:
