@@ -14,11 +14,13 @@ def register(app: Flask) -> None:
     from points_app.cli.demo import demo_command
     from points_app.events.cli import events_group
     from points_app.ledger.cli import ledger_group
+    from points_app.reports.cli import report_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(ledger_group)
     app.cli.add_command(events_group)
+    app.cli.add_command(report_group)
 
 
 @click.command("create-admin")

@@ -98,6 +98,10 @@ class Figures:
     by_category: dict[str, int] = field(default_factory=dict)
     by_level: dict[str, int] = field(default_factory=dict)
 
+    def totals_row(self) -> list[Any]:
+        """The totals in FIGURES order."""
+        return [self.totals[key] for key in FIGURES]
+
     def as_json(self) -> dict[str, Any]:
         """One object: the area, the period and a key per figure."""
         return {

@@ -38,7 +38,11 @@ def community_map(area: Area) -> Subquery:
     """(area_id, community_id) for every area at or below a community inside `area`."""
     node, community = aliased(Area), aliased(Area)
     return (
-        select(node.id.label("area_id"), community.id.label("community_id"))
+        select(
+            node.id.label("area_id"),
+            community.id.label("community_id"),
+            community.name.label("community_name"),
+        )
         .join(
             community,
             and_(community.level == AreaLevel.community, node.path.startswith(community.path)),
