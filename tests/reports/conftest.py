@@ -20,6 +20,7 @@ from points_app.events.models import (
     Attendance,
     AttendanceStatus,
     Event,
+    EventIssue,
     EventKind,
     PartyRegistration,
     Project,
@@ -101,7 +102,8 @@ def march(county: dict[str, Any], make_user: Any) -> dict[str, Any]:
     clerk = make_user(Role.clerk, a, username="clerk")
     add = db.session.add_all
 
-    v1 = Volunteer(real_name="党员甲", phone="13900000001", home_community=a, is_party_member=True)
+    v1 = Volunteer(real_name="党员甲", phone="13900000001", home_community=a, is_party_member=True,
+                   work_unit="县供电公司")  # fmt: skip
     v2 = Volunteer(real_name="志愿者乙", phone="13900000002", home_community=a)
     v3 = Volunteer(real_name="党员丙", phone="13900000003", home_community=b, is_party_member=True)
     add([v1, v2, v3])
@@ -186,6 +188,9 @@ def march(county: dict[str, Any], make_user: Any) -> dict[str, Any]:
                HandlingLevel.street, due=dt.date(2026, 3, 25))  # fmt: skip
     issue(a, IssueCategory.other, "2026-03-20T02:00", IssueState.raised)
     db.session.flush()
+    # Who served the resolved issues (for contributions across issues).
+    add([EventIssue(event_id=e1.id, issue_id=i1.id), EventIssue(event_id=e3.id, issue_id=i2.id),
+         EventIssue(event_id=e4.id, issue_id=i4.id)])  # fmt: skip
     add([
         IssueEvaluation(issue=i1, satisfaction=4, is_solved=True, at=at("2026-03-15T02:00")),
         IssueEvaluation(issue=i2, satisfaction=5, is_solved=True, at=at("2026-03-31T15:30")),
