@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -37,7 +36,11 @@ def dashboard_charts(
     figures: Figures, comparison: list[ComparisonRow], sort: str, args: dict[str, Any]
 ) -> dict[str, Markup]:
     """Every chart of the dashboard as inline SVG."""
-    months = [format_date(m.month, "yyyy-MM") for m in figures.trend]
+    # The month's number; January (and the first month) with its year.
+    months = [
+        str(m.month.year) if m.month.month == 1 or i == 0 else str(m.month.month)
+        for i, m in enumerate(figures.trend)
+    ]
     charts = {
         "hours": column_chart(
             months, [(_("Volunteer hours"), [m.hours for m in figures.trend])],
