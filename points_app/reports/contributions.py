@@ -83,7 +83,7 @@ def contributions_across(area: Area, period: Period) -> AcrossIssues:
     cm = scope.community_map(area)
     resolved = scope.resolved_issues(cm, period)
     issue_rows = db.session.execute(
-        resolved.add_columns(Issue.id, Issue.title, cm.c.community_name).order_by(
+        resolved.add_columns(Issue.id, Issue.title, cm.community_name(Issue.area_id)).order_by(
             Issue.closed_at.desc(), Issue.id.desc()
         )
     ).all()

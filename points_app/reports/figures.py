@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Subquery, and_, case, func, or_, select
+from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.orm import aliased
 
 from points_app.areas.models import Area, AreaLevel
@@ -37,6 +37,7 @@ from points_app.ledger.models import Account, AccountKind, Transfer, TransferKin
 from points_app.people.models import Membership, Organisation, Volunteer
 from points_app.reports import scope
 from points_app.reports.period import Period
+from points_app.reports.scope import CommunityMap
 from points_app.store.models import Product, Redemption, RedemptionStatus, Store
 
 REPORT_LEVELS = (AreaLevel.county, AreaLevel.street, AreaLevel.community)
@@ -136,9 +137,9 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
     """Every figure for the area and period (a fixed number of statements, whatever the data)."""
     check_report_area(area)
     today = today or local_today()
-    communities = list(db.session.scalars(scope.communities_in(area)))
+    cm = scope.load_map(area)
+    communities = cm.communities
     counts: dict[int, Counter[str]] = {c.id: Counter() for c in communities}
-    cm = scope.community_map(area)
     extra: dict[str, Any] = {"durations": [], "satisfaction": Counter()}
 
     def put(community_id: int, key: str, value: Any) -> None:
@@ -190,7 +191,7 @@ def _finish(counter: Counter[str]) -> dict[str, Any]:
 Put = Any  # the put(community_id, key, value) callback
 
 
-def _people(cm: Subquery, period: Period, put: Put) -> None:
+def _people(cm: CommunityMap, period: Period, put: Put) -> None:
     stmt = (
         scope.approved_attendances(cm, period)
         .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
@@ -208,9 +209,12 @@ def _people(cm: Subquery, period: Period, put: Put) -> None:
         put(community_id, "party_members_reporting", party)
         put(community_id, "volunteer_minutes", minutes)
     registered = (
-        select(cm.c.community_id, func.count(func.distinct(PartyRegistration.volunteer_id)))
+        select(
+            cm.community(PartyRegistration.community_id),
+            func.count(func.distinct(PartyRegistration.volunteer_id)),
+        )
         .select_from(PartyRegistration)
-        .join(cm, cm.c.area_id == PartyRegistration.community_id)
+        .where(cm.covers(PartyRegistration.community_id))
         .where(PartyRegistration.year.in_(list(period.years)))
         .group_by(cm.c.community_id)
     )
@@ -218,12 +222,12 @@ def _people(cm: Subquery, period: Period, put: Put) -> None:
         put(community_id, "party_members_registered", n)
 
 
-def active_organisations(cm: Subquery, period: Period) -> Any:
+def active_organisations(cm: CommunityMap, period: Period) -> Any:
     """Organisations with a member whose attendance (anywhere) in the period was approved."""
     return (
-        select(cm.c.community_id)
+        select(cm.community(Organisation.area_id))
         .select_from(Organisation)
-        .join(cm, cm.c.area_id == Organisation.area_id)
+        .where(cm.covers(Organisation.area_id))
         .join(Membership, Membership.organisation_id == Organisation.id)
         .join(Attendance, Attendance.volunteer_id == Membership.volunteer_id)
         .where(
@@ -234,7 +238,7 @@ def active_organisations(cm: Subquery, period: Period) -> Any:
     )
 
 
-def _organisations(cm: Subquery, period: Period, put: Put) -> None:
+def _organisations(cm: CommunityMap, period: Period, put: Put) -> None:
     stmt = (
         active_organisations(cm, period)
         .add_columns(Organisation.kind, func.count(func.distinct(Organisation.id)))
@@ -245,7 +249,7 @@ def _organisations(cm: Subquery, period: Period, put: Put) -> None:
         put(community_id, key, n)
 
 
-def _events_and_sessions(cm: Subquery, period: Period, put: Put) -> None:
+def _events_and_sessions(cm: CommunityMap, period: Period, put: Put) -> None:
     from points_app.issues.models import TalkSession
 
     stmt = (
@@ -263,9 +267,9 @@ def _events_and_sessions(cm: Subquery, period: Period, put: Put) -> None:
             put(community_id, "legal_talks", n)
             put(community_id, "legal_talk_attendance", served)
     sessions = (
-        select(cm.c.community_id, func.count(TalkSession.id))
+        select(cm.community(TalkSession.area_id), func.count(TalkSession.id))
         .select_from(TalkSession)
-        .join(cm, cm.c.area_id == TalkSession.area_id)
+        .where(cm.covers(TalkSession.area_id))
         .where(scope.between_days(TalkSession.held_on, period))
         .group_by(cm.c.community_id)
     )
@@ -273,7 +277,7 @@ def _events_and_sessions(cm: Subquery, period: Period, put: Put) -> None:
         put(community_id, "talk_sessions", n)
     mediations = (
         select(
-            cm.c.community_id,
+            cm.community(Issue.area_id),
             func.count(Mediation.id),
             func.count(
                 func.distinct(
@@ -288,7 +292,7 @@ def _events_and_sessions(cm: Subquery, period: Period, put: Put) -> None:
         )
         .select_from(Mediation)
         .join(Issue, Issue.id == Mediation.issue_id)
-        .join(cm, cm.c.area_id == Issue.area_id)
+        .where(cm.covers(Issue.area_id))
         .where(scope.between_days(Mediation.mediated_on, period))
         .group_by(cm.c.community_id)
     )
@@ -298,7 +302,7 @@ def _events_and_sessions(cm: Subquery, period: Period, put: Put) -> None:
 
 
 def _issues(
-    cm: Subquery, period: Period, today: dt.date, put: Put, extra: dict[str, Any]
+    cm: CommunityMap, period: Period, today: dt.date, put: Put, extra: dict[str, Any]
 ) -> tuple[dict[str, int], dict[str, int]]:
     by_category: Counter[str] = Counter()
     by_level: Counter[str] = Counter()
@@ -330,13 +334,13 @@ def _issues(
         put(community_id, "issues_overdue", n)
     rated = (
         select(
-            cm.c.community_id,
+            cm.community(Issue.area_id),
             func.coalesce(func.sum(IssueEvaluation.satisfaction), 0),
             func.count(IssueEvaluation.id),
         )
         .select_from(IssueEvaluation)
         .join(Issue, Issue.id == IssueEvaluation.issue_id)
-        .join(cm, cm.c.area_id == Issue.area_id)
+        .where(cm.covers(Issue.area_id))
         .where(scope.between(IssueEvaluation.at, period))
         .group_by(cm.c.community_id)
     )
@@ -353,12 +357,16 @@ def _issues(
     return dict(by_category), dict(by_level)
 
 
-def _projects(cm: Subquery, period: Period, put: Put) -> None:
+def _projects(cm: CommunityMap, period: Period, put: Put) -> None:
     stmt = (
-        select(cm.c.community_id, ProjectMove.to_status, func.count(func.distinct(Project.id)))
+        select(
+            cm.community(Project.area_id),
+            ProjectMove.to_status,
+            func.count(func.distinct(Project.id)),
+        )
         .select_from(ProjectMove)
         .join(Project, Project.id == ProjectMove.project_id)
-        .join(cm, cm.c.area_id == Project.area_id)
+        .where(cm.covers(Project.area_id))
         .where(scope.between(ProjectMove.at, period))
         .group_by(cm.c.community_id, ProjectMove.to_status)
     )
@@ -375,43 +383,66 @@ def transfer_flows() -> tuple[Any, Any, Any]:
     return debit, credit, area_id
 
 
-def _points(cm: Subquery, period: Period, put: Put) -> None:
-    debit, credit, area_id = transfer_flows()
-    issued = debit.kind == AccountKind.issuance
-    unissued = and_(credit.kind == AccountKind.issuance, Transfer.kind == TransferKind.reverse)
-    given = and_(
-        credit.kind == AccountKind.household,
-        Transfer.kind.in_([TransferKind.give, TransferKind.earn]),
-    )
+def _points(cm: CommunityMap, period: Period, put: Put) -> None:
+    # Two statements that read the transfers' covering index (created_at, kind, accounts,
+    # amount) and test accounts against small id sets instead of joining every transfer.
+    issuance = {
+        account_id: community_id
+        for account_id, area_id in db.session.execute(
+            select(Account.id, Account.area_id).where(
+                Account.kind == AccountKind.issuance, cm.covers(Account.area_id)
+            )
+        )
+        if (community_id := cm.community_of(area_id)) is not None
+    }
+    # Always run (even with no accounts), so the statement count never depends on the data.
+    accounts = list(issuance)
+    issued = Transfer.debit_account_id.in_(accounts)
+    unissued = and_(Transfer.credit_account_id.in_(accounts), Transfer.kind == TransferKind.reverse)
+    community = func.coalesce(
+        case(issuance, value=Transfer.debit_account_id) if issuance else null(),
+        case(issuance, value=Transfer.credit_account_id) if issuance else null(),
+    ).label(scope.COMMUNITY)
     stmt = (
         select(
-            cm.c.community_id,
+            community,
             func.coalesce(func.sum(case((issued, Transfer.amount), else_=0)), 0),
             func.coalesce(func.sum(case((unissued, Transfer.amount), else_=0)), 0),
-            func.coalesce(func.sum(case((given, Transfer.amount), else_=0)), 0),
         )
-        .select_from(Transfer)
-        .join(debit, debit.id == Transfer.debit_account_id)
-        .join(credit, credit.id == Transfer.credit_account_id)
-        .join(cm, cm.c.area_id == area_id)
-        .where(scope.between(Transfer.created_at, period), or_(issued, unissued, given))
+        .where(scope.between(Transfer.created_at, period), or_(issued, unissued))
         .group_by(cm.c.community_id)
     )
-    for community_id, out, back, to_households in db.session.execute(stmt):
+    for community_id, out, back in db.session.execute(stmt):
         put(community_id, "points_issued", int(out) - int(back))
+    households = select(Account.id).where(
+        Account.kind == AccountKind.household, cm.covers(Account.area_id)
+    )
+    credit = aliased(Account, name="credit")
+    given = (
+        select(cm.community(credit.area_id), func.coalesce(func.sum(Transfer.amount), 0))
+        .select_from(Transfer)
+        .join(credit, credit.id == Transfer.credit_account_id)
+        .where(
+            scope.between(Transfer.created_at, period),
+            Transfer.kind.in_([TransferKind.give, TransferKind.earn]),
+            Transfer.credit_account_id.in_(households.scalar_subquery()),
+        )
+        .group_by(cm.c.community_id)
+    )
+    for community_id, to_households in db.session.execute(given):
         put(community_id, "points_given", to_households)
 
 
-def _store(cm: Subquery, period: Period, put: Put) -> None:
+def _store(cm: CommunityMap, period: Period, put: Put) -> None:
     stmt = (
         select(
-            cm.c.community_id,
+            cm.community(Store.community_id),
             func.count(func.distinct(Redemption.household_id)),
             func.coalesce(func.sum(Redemption.total_points), 0),
         )
         .select_from(Redemption)
         .join(Store, Store.id == Redemption.store_id)
-        .join(cm, cm.c.area_id == Store.community_id)
+        .where(cm.covers(Store.community_id))
         .where(
             Redemption.status == RedemptionStatus.completed,
             scope.between(Redemption.created_at, period),
@@ -422,10 +453,13 @@ def _store(cm: Subquery, period: Period, put: Put) -> None:
         put(community_id, "households_served", households)
         put(community_id, "points_redeemed", points)
     stock = (
-        select(cm.c.community_id, func.coalesce(func.sum(Product.stock * Product.points_price), 0))
+        select(
+            cm.community(Store.community_id),
+            func.coalesce(func.sum(Product.stock * Product.points_price), 0),
+        )
         .select_from(Product)
         .join(Store, Store.id == Product.store_id)
-        .join(cm, cm.c.area_id == Store.community_id)
+        .where(cm.covers(Store.community_id))
         .where(Product.is_active.is_(True), Store.is_active.is_(True))
         .group_by(cm.c.community_id)
     )
@@ -433,7 +467,7 @@ def _store(cm: Subquery, period: Period, put: Put) -> None:
         put(community_id, "stock_value", value)
 
 
-def _trend(cm: Subquery, period: Period) -> list[TrendMonth]:
+def _trend(cm: CommunityMap, period: Period) -> list[TrendMonth]:
     months = [TrendMonth(month=m) for m in period.months()]
     when = scope.month_index(Attendance.checked_in_at, period)
     hours = (

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Subquery, select
+from sqlalchemy import Select, false, literal, select
 
 from points_app.reports.labels import FIGURE_LABELS
+from points_app.reports.scope import CommunityMap
 from points_app.reports.sources.base import Column, Query, Source
 from points_app.reports.sources.issues import ISSUES, MEDIATIONS
 from points_app.reports.sources.points import REDEMPTIONS, STOCK, TRANSFERS
@@ -23,8 +24,8 @@ from points_app.reports.sources.service import (
 )
 
 
-def _nothing(q: Query, cm: Subquery) -> Select[Any]:
-    return select(cm.c.community_id)
+def _nothing(q: Query, cm: CommunityMap) -> Select[Any]:
+    return select(literal(0)).where(false())
 
 
 def _figure_stream(source: Source, q: Query) -> Iterator[tuple[Any, ...]]:
@@ -42,10 +43,9 @@ def _blank(value: Any) -> Any:
 
 
 def _figure_count(q: Query) -> int:
-    from points_app.extensions import db
     from points_app.reports import scope
 
-    return len(db.session.scalars(scope.communities_in(q.area)).all()) + 1
+    return len(scope.load_map(q.area).communities) + 1
 
 
 class _FigureSource(Source):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import LazyString
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, func, select
 
 from points_app.areas.models import Area
 from points_app.core.clock import local_today, local_zone
@@ -16,6 +16,7 @@ from points_app.core.masking import mask_name
 from points_app.extensions import db
 from points_app.reports import scope
 from points_app.reports.period import Period
+from points_app.reports.scope import CommunityMap
 
 BATCH = 1000
 
@@ -44,7 +45,7 @@ class Query:
         return {"area": self.area.code, **self.period.as_args(), "filter": self.filter}
 
 
-Build = Callable[[Query, Subquery], Select[Any]]
+Build = Callable[[Query, CommunityMap], Select[Any]]
 Shape = Callable[[Any, Query], tuple[Any, ...]]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Subquery, select
+from sqlalchemy import Select, select
 
 from points_app.areas.models import Area
 from points_app.extensions import db
@@ -21,6 +21,7 @@ from points_app.issues.models import (
     MediationOutcome,
 )
 from points_app.reports import scope
+from points_app.reports.scope import CommunityMap
 from points_app.reports.sources.base import (
     BATCH,
     Column,
@@ -34,7 +35,7 @@ C = Column
 COMMUNITY = C("community", _l("Community"))
 
 
-def _issues(q: Query, cm: Subquery) -> Select[Any]:
+def _issues(q: Query, cm: CommunityMap) -> Select[Any]:
     if q.filter in ("resolved", "legal"):
         stmt = scope.resolved_issues(cm, q.period)
         if q.filter == "legal":
@@ -44,16 +45,17 @@ def _issues(q: Query, cm: Subquery) -> Select[Any]:
     elif q.filter == "rated":
         rated = select(IssueEvaluation.issue_id).where(scope.between(IssueEvaluation.at, q.period))
         stmt = (
-            select(cm.c.community_id)
+            select(cm.community(Issue.area_id))
             .select_from(Issue)
-            .join(cm, cm.c.area_id == Issue.area_id)
+            .where(cm.covers(Issue.area_id))
             .where(Issue.id.in_(rated))
         )
     else:
         stmt = scope.raised_issues(cm, q.period)
     return stmt.join(Area, Area.id == Issue.area_id).add_columns(
-        Issue.id, Issue.title, cm.c.community_name, Area.name, Issue.category, Issue.channel,
-        Issue.state, Issue.level, Issue.created_at, Issue.closed_at, Issue.resident_name,
+        Issue.id, Issue.title, cm.community_name(Issue.area_id), Area.name, Issue.category,
+        Issue.channel, Issue.state, Issue.level, Issue.created_at, Issue.closed_at,
+        Issue.resident_name,
     )  # fmt: skip
 
 
@@ -134,11 +136,11 @@ ISSUES = Source(
 )
 
 
-def _mediations(q: Query, cm: Subquery) -> Select[Any]:
+def _mediations(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         select(
             Mediation.mediated_on,
-            cm.c.community_name,
+            cm.community_name(Issue.area_id),
             Issue.id,
             Issue.title,
             Mediation.outcome,
@@ -146,7 +148,7 @@ def _mediations(q: Query, cm: Subquery) -> Select[Any]:
         )  # fmt: skip
         .select_from(Mediation)
         .join(Issue, Issue.id == Mediation.issue_id)
-        .join(cm, cm.c.area_id == Issue.area_id)
+        .where(cm.covers(Issue.area_id))
         .where(scope.between_days(Mediation.mediated_on, q.period))
         .order_by(Mediation.mediated_on, Mediation.id)
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Subquery, and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from points_app.ledger.models import AccountKind, Transfer, TransferKind
 from points_app.people.models import Household
 from points_app.reports import scope
 from points_app.reports.figures import transfer_flows
+from points_app.reports.scope import CommunityMap
 from points_app.reports.sources.base import Column, Query, Source, local_text
 from points_app.store.models import Product, Redemption, RedemptionStatus, Store
 
@@ -18,12 +19,12 @@ C = Column
 COMMUNITY = C("community", _l("Community"))
 
 
-def _transfers(q: Query, cm: Subquery) -> Select[Any]:
+def _transfers(q: Query, cm: CommunityMap) -> Select[Any]:
     debit, credit, area_id = transfer_flows()
     stmt = (
         select(
             Transfer.created_at,
-            cm.c.community_name,
+            cm.community_name(area_id),
             Transfer.kind,
             Transfer.amount,
             debit.kind,
@@ -34,7 +35,7 @@ def _transfers(q: Query, cm: Subquery) -> Select[Any]:
         .select_from(Transfer)
         .join(debit, debit.id == Transfer.debit_account_id)
         .join(credit, credit.id == Transfer.credit_account_id)
-        .join(cm, cm.c.area_id == area_id)
+        .where(cm.covers(area_id))
         .where(scope.between(Transfer.created_at, q.period))
         .order_by(Transfer.created_at, Transfer.id)
     )
@@ -81,11 +82,11 @@ TRANSFERS = Source(
 )
 
 
-def _redemptions(q: Query, cm: Subquery) -> Select[Any]:
+def _redemptions(q: Query, cm: CommunityMap) -> Select[Any]:
     return (
         select(
             Redemption.created_at,
-            cm.c.community_name,
+            cm.community_name(Store.community_id),
             Store.name,
             Household.public_no,
             Household.head_name,
@@ -96,7 +97,7 @@ def _redemptions(q: Query, cm: Subquery) -> Select[Any]:
         )  # fmt: skip
         .select_from(Redemption)
         .join(Store, Store.id == Redemption.store_id)
-        .join(cm, cm.c.area_id == Store.community_id)
+        .where(cm.covers(Store.community_id))
         .join(Household, Household.id == Redemption.household_id)
         .where(
             Redemption.status == RedemptionStatus.completed,
@@ -135,10 +136,10 @@ REDEMPTIONS = Source(
 )
 
 
-def _stock(q: Query, cm: Subquery) -> Select[Any]:
+def _stock(q: Query, cm: CommunityMap) -> Select[Any]:
     return (
         select(
-            cm.c.community_name,
+            cm.community_name(Store.community_id),
             Store.name,
             Product.name,
             Product.unit,
@@ -148,7 +149,7 @@ def _stock(q: Query, cm: Subquery) -> Select[Any]:
         )  # fmt: skip
         .select_from(Product)
         .join(Store, Store.id == Product.store_id)
-        .join(cm, cm.c.area_id == Store.community_id)
+        .where(cm.covers(Store.community_id))
         .where(Product.is_active.is_(True), Store.is_active.is_(True))
         .order_by(cm.c.community_name, Store.name, Product.name)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, func, select
 
 from points_app.events.forms import kind_label
 from points_app.events.models import (
@@ -21,6 +21,7 @@ from points_app.issues.models import TalkSession
 from points_app.people.models import Organisation, Volunteer
 from points_app.reports import scope
 from points_app.reports.figures import active_organisations
+from points_app.reports.scope import CommunityMap
 from points_app.reports.sources.base import Column, Query, Source, hours, local_text
 
 C = Column
@@ -41,12 +42,12 @@ def _org_kind(kind: Any) -> str:
         return str(getattr(kind, "value", kind))
 
 
-def _volunteers(q: Query, cm: Subquery) -> Select[Any]:
+def _volunteers(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         scope.approved_attendances(cm, q.period)
         .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
         .add_columns(
-            cm.c.community_name,
+            cm.community_name(Event.area_id),
             Volunteer.real_name,
             Volunteer.is_party_member,
             Volunteer.work_unit,
@@ -92,13 +93,13 @@ VOLUNTEERS = Source(
 )
 
 
-def _attendances(q: Query, cm: Subquery) -> Select[Any]:
+def _attendances(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         scope.approved_attendances(cm, q.period)
         .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
         .add_columns(
             Attendance.checked_in_at,
-            cm.c.community_name,
+            cm.community_name(Event.area_id),
             Event.title,
             Event.kind,
             Volunteer.real_name,
@@ -135,17 +136,17 @@ ATTENDANCES = Source(
 )
 
 
-def _registrations(q: Query, cm: Subquery) -> Select[Any]:
+def _registrations(q: Query, cm: CommunityMap) -> Select[Any]:
     return (
         select(
-            cm.c.community_name,
+            cm.community_name(PartyRegistration.community_id),
             Volunteer.real_name,
             Volunteer.work_unit,
             PartyRegistration.year,
             PartyRegistration.registered_at,
         )  # fmt: skip
         .select_from(PartyRegistration)
-        .join(cm, cm.c.area_id == PartyRegistration.community_id)
+        .where(cm.covers(PartyRegistration.community_id))
         .join(Volunteer, Volunteer.id == PartyRegistration.volunteer_id)
         .where(PartyRegistration.year.in_(list(q.period.years)))
         .order_by(cm.c.community_name, PartyRegistration.year, Volunteer.real_name)
@@ -167,7 +168,7 @@ REGISTRATIONS = Source(
 )
 
 
-def _organisations(q: Query, cm: Subquery) -> Select[Any]:
+def _organisations(q: Query, cm: CommunityMap) -> Select[Any]:
     kinds = {"teams": scope.TEAM_KINDS, "units": scope.UNIT_KINDS}.get(
         q.filter, scope.TEAM_KINDS | scope.UNIT_KINDS
     )
@@ -175,7 +176,7 @@ def _organisations(q: Query, cm: Subquery) -> Select[Any]:
         active_organisations(cm, q.period)
         .where(Organisation.kind.in_(kinds))
         .add_columns(
-            cm.c.community_name,
+            cm.community_name(Organisation.area_id),
             Organisation.name,
             Organisation.kind,
             func.count(func.distinct(Attendance.volunteer_id)),
@@ -208,12 +209,12 @@ ORGANISATIONS = Source(
 )
 
 
-def _events(q: Query, cm: Subquery) -> Select[Any]:
+def _events(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         scope.held_events(cm, q.period)
         .add_columns(
             Event.starts_at,
-            cm.c.community_name,
+            cm.community_name(Event.area_id),
             Event.kind,
             Event.title,
             Event.place,
@@ -245,11 +246,11 @@ EVENTS = Source(
 )
 
 
-def _projects(q: Query, cm: Subquery) -> Select[Any]:
+def _projects(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         select(
             ProjectMove.at,
-            cm.c.community_name,
+            cm.community_name(Project.area_id),
             Project.title,
             ProjectMove.to_status,
             Organisation.name,
@@ -258,7 +259,7 @@ def _projects(q: Query, cm: Subquery) -> Select[Any]:
         )  # fmt: skip
         .select_from(ProjectMove)
         .join(Project, Project.id == ProjectMove.project_id)
-        .join(cm, cm.c.area_id == Project.area_id)
+        .where(cm.covers(Project.area_id))
         .outerjoin(Organisation, Organisation.id == Project.organisation_id)
         .where(scope.between(ProjectMove.at, q.period))
         .order_by(ProjectMove.at, ProjectMove.id)
@@ -294,11 +295,16 @@ PROJECTS = Source(
 )
 
 
-def _sessions(q: Query, cm: Subquery) -> Select[Any]:
+def _sessions(q: Query, cm: CommunityMap) -> Select[Any]:
     return (
-        select(TalkSession.held_on, cm.c.community_name, TalkSession.place, TalkSession.chair)
+        select(
+            TalkSession.held_on,
+            cm.community_name(TalkSession.area_id),
+            TalkSession.place,
+            TalkSession.chair,
+        )
         .select_from(TalkSession)
-        .join(cm, cm.c.area_id == TalkSession.area_id)
+        .where(cm.covers(TalkSession.area_id))
         .where(scope.between_days(TalkSession.held_on, q.period))
         .order_by(TalkSession.held_on, TalkSession.id)
     )
