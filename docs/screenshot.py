@@ -1,6 +1,8 @@
 """Take the README's screenshot: the home page of `committee` on a phone, demo data.
 
     .venv/bin/python docs/screenshot.py [docs/screenshot-home.png] [--lang zh|en]
+    .venv/bin/python docs/screenshot.py docs/screenshot-county.png --user admin \
+        --path "/reports/?period=year" --desktop
 
 Builds a throwaway demo database, serves it on 127.0.0.1, signs in through the real
 form in headless system Chromium (Playwright, never a downloaded browser) and saves a
@@ -32,6 +34,8 @@ def main() -> None:
     parser.add_argument("out", nargs="?", default=str(ROOT / "docs" / "screenshot-home.png"))
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--user", default="committee")
+    parser.add_argument("--path", default="", help="Page to open after signing in.")
+    parser.add_argument("--desktop", action="store_true", help="1280 wide, the whole page.")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -63,6 +67,8 @@ def main() -> None:
                     executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
                 )
                 options: dict[str, Any] = {**PHONE, "device_scale_factor": 1}
+                if args.desktop:
+                    options = {"viewport": {"width": 1280, "height": 900}}
                 context = browser.new_context(locale="zh-CN", **options)
                 page = context.new_page()
                 page.goto(f"{base}/login?lang={args.lang}")
@@ -70,7 +76,9 @@ def main() -> None:
                 page.fill("input[name=password]", "demo12345")
                 with page.expect_navigation():
                     page.click("form button[type=submit]")
-                page.screenshot(path=args.out)
+                if args.path:
+                    page.goto(base + args.path)
+                page.screenshot(path=args.out, full_page=args.desktop)
                 browser.close()
         finally:
             server.terminate()

@@ -132,6 +132,7 @@ def _register_models() -> None:
     from points_app.api import models as _api  # noqa: F401
     from points_app.areas import models as _areas  # noqa: F401
     from points_app.core import audit as _audit  # noqa: F401
+    from points_app.events import legal as _legal  # noqa: F401
     from points_app.events import models as _events  # noqa: F401
     from points_app.issues import models as _issues  # noqa: F401
     from points_app.ledger import models as _ledger  # noqa: F401
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.open311.views import bp as open311_bp
     from points_app.people.views import bp as people_bp
     from points_app.recognition.views import bp as recognition_bp
+    from points_app.reports.views import bp as reports_bp
     from points_app.store.views import bp as store_bp
 
     for bp in (core_bp, accounts_bp, areas_bp, people_bp, issues_bp, api_bp, events_bp):
@@ -162,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(recognition_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -315,6 +315,7 @@ def _event_json(event: IssueEvent) -> dict[str, Any]:
         "actor": _user(event.actor),
         "session_id": event.session_id,
         "evaluation_id": event.evaluation_id,
+        "mediation_id": event.mediation_id,
     }
 
 

@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from points_app.cli.demo import demo_command
     from points_app.events.cli import events_group
     from points_app.ledger.cli import ledger_group
+    from points_app.reports.cli import report_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin_command)
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(rotate_key_command)
     app.cli.add_command(new_data_key_command)
+    app.cli.add_command(report_group)
 
 
 @click.command("rotate-key")

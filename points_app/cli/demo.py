@@ -50,6 +50,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo data if it is not there yet; return (username, password, role) rows."""
     rows = [(u, DEMO_PASSWORD, f"{role.value} @ {code}") for u, _n, role, code in DEMO_USERS]
     if _area("XS") is not None:
+        _load_history()
         return rows
 
     county = create_area(name="象山县", code="XS", level=AreaLevel.county, parent=None, actor=None)
@@ -163,7 +164,15 @@ def load_demo() -> list[tuple[str, str, str]]:
     from points_app.ledger.demo import load_ledger_demo
 
     load_ledger_demo()
+    _load_history()
     return rows
+
+
+def _load_history() -> None:
+    # A year of history for the reports; it adds itself once, also to an older demo database.
+    from points_app.reports.demo import load_reports_demo
+
+    load_reports_demo()
 
 
 @click.command("demo")

@@ -25,6 +25,7 @@ def kind_label(kind: EventKind | str) -> str:
         "party_report": _l("Party members report to the community"),
         "volunteer": _l("Volunteer service"),
         "welfare_day": _l("Public-welfare day"),
+        "legal_talk": _l("Legal talk"),
     }
     return str(labels[EventKind(kind).value])
 
@@ -62,8 +63,13 @@ class EventForm(FlaskForm):
     issue_ids = SelectMultipleField(_l("Residents' issues it serves"), coerce=int)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
-    def fill_choices(self) -> None:
-        self.kind.choices = [(k.value, kind_label(k)) for k in EventKind]
+    def fill_choices(self, current: EventKind | None = None) -> None:
+        # Legal talks are made on their own page (speaker, topic, the community's points rule).
+        self.kind.choices = [
+            (k.value, kind_label(k))
+            for k in EventKind
+            if k is not EventKind.legal_talk or current is EventKind.legal_talk
+        ]
         self.points_rule.choices = [
             (PointsRule.per_hour.value, _l("Per started hour")),
             (PointsRule.fixed.value, _l("Fixed")),
@@ -124,3 +130,35 @@ class NeedForm(FlaskForm):
         ],
     )
     description = TextAreaField(_l("Details"), validators=[Optional(), Length(max=2000)])
+
+
+class AdviserForm(FlaskForm):
+    """Register a community's legal adviser."""
+
+    community_id = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    organisation = StringField(
+        _l("Law firm, court or police station"), validators=[Optional(), Length(max=100)]
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+
+
+class LegalTalkForm(FlaskForm):
+    """Hold a legal talk: speaker, topic, place and time."""
+
+    speaker_id = SelectField(_l("Speaker"), coerce=int, validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+
+
+class LegalPointsForm(FlaskForm):
+    """A community's rule for points at legal talks."""
+
+    earn = BooleanField(_l("Attending a legal talk earns points"))
+    points = IntegerField(
+        _l("Points per talk"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)]
+    )

@@ -36,6 +36,7 @@ class EventKind(enum.StrEnum):
     party_report = "party_report"  # 在职党员进社区报到
     volunteer = "volunteer"  # 志愿服务
     welfare_day = "welfare_day"  # 党群公益日
+    legal_talk = "legal_talk"  # 法律宣讲 / 法官说法 / 警民说事 (speaker and topic in events.legal)
 
 
 class PointsRule(enum.StrEnum):

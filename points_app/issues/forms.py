@@ -168,3 +168,17 @@ class ResolvedFilterForm(FlaskForm):
     area = SelectField(_l("Area"), coerce=int, validators=[Optional()])
     start = DateField(_l("Closed from"), validators=[Optional(), DateInRange()])
     end = DateField(_l("Closed until"), validators=[Optional(), DateInRange()])
+
+
+class MediationForm(FlaskForm):
+    """Record a mediation of a dispute: how it ended, who mediated, when."""
+
+    outcome = RadioField(_l("Outcome"), validators=[InputRequired()])
+    mediator = StringField(_l("Mediator"), validators=[DataRequired(), Length(max=100)])
+    mediated_on = DateField(_l("Date of the mediation"), validators=[DataRequired(), DateInRange()])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def fill_choices(self) -> None:
+        from points_app.issues.mediation import OUTCOME_LABELS
+
+        self.outcome.choices = [(k.value, str(v)) for k, v in OUTCOME_LABELS.items()]

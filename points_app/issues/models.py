@@ -273,19 +273,31 @@ class IssueEvent(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     session_id: Mapped[int | None] = mapped_column(ForeignKey("talk_sessions.id"))
     evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("issue_evaluations.id"))
+    # A timeline line that records a mediation moves nothing: from_state == to_state.
+    mediation_id: Mapped[int | None] = mapped_column(ForeignKey("mediations.id"))
 
     issue: Mapped[Issue] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(lazy="joined")
     session: Mapped[TalkSession | None] = relationship()
     evaluation: Mapped[IssueEvaluation | None] = relationship()
+    mediation: Mapped[Mediation | None] = relationship()
 
     @property
     def area(self) -> Area:
         return self.issue.area
 
     @property
+    def is_move(self) -> bool:
+        """False for a line that only records something (a mediation) without a move."""
+        return self.mediation_id is None
+
+    @property
     def is_escalation(self) -> bool:
-        return self.from_state is IssueState.handling and self.to_state is IssueState.handling
+        return (
+            self.is_move
+            and self.from_state is IssueState.handling
+            and self.to_state is IssueState.handling
+        )
 
     @property
     def is_send_back(self) -> bool:
@@ -318,6 +330,46 @@ class IssueEvaluation(Model):
     def is_accepted(self) -> bool:
         """A rating closes the issue only when it is solved and satisfaction is above 2."""
         return self.is_solved and self.satisfaction > 2
+
+
+class MediationOutcome(enum.StrEnum):
+    """How a mediation of a dispute ended (矛盾纠纷调解)."""
+
+    mediated = "mediated"  # 调解成功
+    agreement_signed = "agreement_signed"  # 签订调解协议
+    not_settled = "not_settled"  # 调解不成
+    referred = "referred"  # 移交 (court, arbitration, another department)
+
+    @property
+    def is_settled(self) -> bool:
+        return self in (MediationOutcome.mediated, MediationOutcome.agreement_signed)
+
+
+class Mediation(Model):
+    """A mediation of a dispute issue: outcome, mediator, date; also a line in its timeline."""
+
+    __tablename__ = "mediations"
+    __table_args__ = (
+        CheckConstraint("length(mediator) > 0", name="mediator_not_empty"),
+        Index("ix_mediations_mediated_on", "mediated_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[MediationOutcome] = mapped_column(
+        _enum(MediationOutcome, "mediation_outcome", 20)
+    )
+    mediator: Mapped[str] = mapped_column(String(100))
+    mediated_on: Mapped[dt.date]
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue] = relationship()
+
+    @property
+    def area(self) -> Area:
+        return self.issue.area
 
 
 class IssuePhoto(Model):

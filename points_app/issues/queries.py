@@ -287,6 +287,8 @@ def stages(issue: Issue) -> list[Stage]:
     """The issue's timeline cut into stages; the last one is open unless it is finished."""
     result: list[Stage] = []
     for event in issue.events:
+        if not event.is_move:
+            continue
         if result:
             result[-1].end = event.at
         result.append(Stage(state=event.to_state, level=event.level, start=event.at, end=None))

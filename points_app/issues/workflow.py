@@ -177,6 +177,16 @@ def lock_issue(issue: Issue) -> Issue:
     return db.session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
+def record_entry(
+    issue: Issue, *, actor: Any, at: dt.datetime, note: str = "", mediation: Any = None
+) -> IssueEvent:
+    """Write a timeline line that moves nothing (a mediation): the state stays as it is."""
+    event = _record(issue, issue.state, actor=actor, at=at, note=note[:MAX_NOTE])
+    event.mediation = mediation
+    db.session.flush()
+    return event
+
+
 def open_issue(issue: Issue, *, actor: Any, at: dt.datetime, note: str = "") -> IssueEvent:
     """Put a new issue in its first state, raised (说), with the first timeline row."""
     issue.state = S.raised

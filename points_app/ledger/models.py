@@ -136,6 +136,15 @@ class Transfer(Model):
         Index("ix_transfers_debit_id", "debit_account_id", "id"),
         Index("ix_transfers_credit_id", "credit_account_id", "id"),
         Index("ix_transfers_reference", "reference_type", "reference_id"),
+        # Covers the reports' points figures for a period (no table reads).
+        Index(
+            "ix_transfers_created_at",
+            "created_at",
+            "kind",
+            "debit_account_id",
+            "credit_account_id",
+            "amount",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -75,7 +75,7 @@ def index() -> Any:
 
 def _event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=event)
-    form.fill_choices()
+    form.fill_choices(event.kind if event is not None else None)
     form.area_id.choices = area_choices(P.manage_events)
     projects = db.session.scalars(
         select(Project)

@@ -23,7 +23,14 @@ def _issue_helpers() -> dict[str, Any]:
         "issue_category_label": labels.category_label,
         "issue_channel_label": labels.channel_label,
         "attendee_kind_label": labels.attendee_label,
+        "mediation_outcome_label": _outcome_label,
     }
+
+
+def _outcome_label(outcome: Any) -> str:
+    from points_app.issues.mediation import outcome_label
+
+    return outcome_label(outcome)
 
 
 def area_choices(user: Any, permission: Permission, *levels: AreaLevel) -> list[tuple[int, str]]:
@@ -35,4 +42,4 @@ def _indented(area: Area) -> str:
     return "\u3000" * max(len(area.ancestor_ids()) - 3, 0) + area.name
 
 
-from points_app.issues.views import issues, reviews, talks  # noqa: E402, F401
+from points_app.issues.views import issues, mediation, reviews, talks  # noqa: E402, F401

@@ -1,0 +1,328 @@
+"""Reports at county scale: the dashboard's time and a 100k-row XLSX export.
+
+    nice python -m bench.reports_bench [--db sqlite|postgresql|both] [--runs 20]
+        [--scale 1.0]
+
+1. Builds a county on a fresh database (newest migration) with Core bulk inserts:
+   33 communities in 3 streets, 20,000 volunteers, 100,000 approved attendances at
+   5,000 events, 1,000,000 transfers, 50,000 issues (two timeline lines each, ratings on
+   the closed ones), 5,000 talk sessions, 20,000 redemptions, spread over three years.
+   `--scale 0.1` builds a tenth of it.
+2. The dashboard (`GET /reports/`, this year) for the county and for one community,
+   signed in as an administrator, in process through the test client (no network): p50 and
+   p95 over the runs after one warm-up. Goal: under 500 ms.
+3. `flask report export attendances --format xlsx` over all three years (100,000 rows)
+   in a child process: wall time and the child's peak resident memory. Goal: under 30 s
+   and 200 MB.
+
+`--db postgresql` needs `.ci/with-postgres` (or BENCH_POSTGRES_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from bench.util import BIN, ROOT, app_env, fresh_database, machine_summary
+
+UTC = dt.UTC
+START = dt.datetime(2024, 1, 1, tzinfo=UTC)
+SPAN = dt.timedelta(days=3 * 365)
+BATCH = 20_000
+
+
+def _app(url: str) -> Any:
+    from points_app import create_app
+    from points_app.config import TestConfig, normalise_database_url
+
+    class Cfg(TestConfig):
+        SQLALCHEMY_DATABASE_URI = normalise_database_url(url)
+        WTF_CSRF_ENABLED = False
+
+    return create_app(Cfg)
+
+
+def _insert(table: Any, rows: Iterator[dict[str, Any]]) -> int:
+    from sqlalchemy import insert
+
+    from points_app.extensions import db
+
+    count, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            db.session.execute(insert(table), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        db.session.execute(insert(table), batch)
+        count += len(batch)
+    db.session.commit()
+    return count
+
+
+def _when(rng: random.Random) -> dt.datetime:
+    return START + dt.timedelta(seconds=rng.randrange(int(SPAN.total_seconds())))
+
+
+def build_county(scale: float) -> dict[str, Any]:
+    """Fill the (empty, migrated) database; return ids the measurements need."""
+    from sqlalchemy import select
+
+    from points_app.accounts.models import Role, RoleAssignment, User
+    from points_app.areas.models import Area, AreaLevel
+    from points_app.events.models import Attendance, Event, EventKind
+    from points_app.extensions import db
+    from points_app.issues.models import (
+        Issue,
+        IssueEvaluation,
+        IssueEvent,
+        TalkSession,
+    )
+    from points_app.ledger.models import Account, Transfer
+    from points_app.people.models import Household, Volunteer
+    from points_app.store.models import Redemption, Store
+
+    rng = random.Random(33)
+    n = {k: max(int(v * scale), 10) for k, v in {
+        "volunteers": 20_000, "events": 5_000, "attendances": 100_000, "transfers": 1_000_000,
+        "issues": 50_000, "sessions": 5_000, "households": 3_300, "redemptions": 20_000,
+    }.items()}  # fmt: skip
+
+    county = Area(name="象山县", code="BENCH", level=AreaLevel.county, path="")
+    db.session.add(county)
+    db.session.flush()
+    county.path = f"/{county.id}/"
+    communities: list[Area] = []
+    grids: list[Area] = []
+    for s in range(3):
+        street = Area(name=f"街道{s}", code=f"B{s}", level=AreaLevel.street, parent=county)
+        db.session.add(street)
+        db.session.flush()
+        street.path = f"{county.path}{street.id}/"
+        for c in range(11):
+            community = Area(name=f"社区{s}-{c}", code=f"B{s}-{c}", level=AreaLevel.community,
+                             parent=street)  # fmt: skip
+            db.session.add(community)
+            db.session.flush()
+            community.path = f"{street.path}{community.id}/"
+            grid = Area(name=f"网格{s}-{c}", code=f"B{s}-{c}-G", level=AreaLevel.grid,
+                        parent=community)  # fmt: skip
+            db.session.add(grid)
+            db.session.flush()
+            grid.path = f"{community.path}{grid.id}/"
+            communities.append(community)
+            grids.append(grid)
+    admin = User(username="bench-admin", display_name="bench", password_hash="x")
+    db.session.add(admin)
+    db.session.flush()
+    db.session.add(RoleAssignment(user=admin, role=Role.admin, area=county))
+    db.session.commit()
+    cids = [c.id for c in communities]
+    gids = [g.id for g in grids]
+
+    _insert(Volunteer.__table__, (
+        {"real_name": f"志愿者{i}", "phone": f"1{i:010d}", "home_community_id": cids[i % 33],
+         "is_party_member": i % 3 == 0, "work_unit": f"单位{i % 50}" if i % 3 == 0 else None,
+         "created_at": START} for i in range(n["volunteers"])
+    ))  # fmt: skip
+    vids = list(db.session.scalars(select(Volunteer.id).order_by(Volunteer.id)))
+    kinds = [EventKind.volunteer, EventKind.party_report, EventKind.welfare_day,
+             EventKind.legal_talk]  # fmt: skip
+
+    def events() -> Iterator[dict[str, Any]]:
+        for i in range(n["events"]):
+            start = _when(rng)
+            yield {"title": f"活动{i}", "kind": kinds[i % 4], "area_id": gids[i % 33],
+                   "starts_at": start, "ends_at": start + dt.timedelta(hours=2), "place": "",
+                   "description": "", "signup_required": False, "points_rule": "per_hour",
+                   "points_value": 1, "needs_checkout": True, "needs_approval": True,
+                   "rotates_code": False, "people_served": rng.randrange(100),
+                   "is_cancelled": False, "created_at": start}  # fmt: skip
+
+    _insert(Event.__table__, events())
+    evs = list(db.session.execute(select(Event.id, Event.starts_at, Event.area_id)))
+    per_event = max(n["attendances"] // len(evs), 1)
+
+    def attendances() -> Iterator[dict[str, Any]]:
+        for event_id, start, _area_id in evs:
+            base = rng.randrange(len(vids) - per_event)
+            for j in range(per_event):
+                yield {"event_id": event_id, "volunteer_id": vids[base + j],
+                       "status": "approved", "checked_in_at": start, "minutes": 120,
+                       "points_awarded": 2, "is_manual": False, "needs_review": False,
+                       "review_note": "", "created_at": start}  # fmt: skip
+
+    _insert(Attendance.__table__, attendances())
+
+    _insert(Account.__table__, (
+        {"kind": kind, "area_id": cid, "balance": 0, "created_at": START}
+        for cid in cids for kind in ("issuance", "store_sink")
+    ))  # fmt: skip
+    _insert(Household.__table__, (
+        {"public_no": f"H{i}", "head_name": f"户主{i}", "members_count": 1, "address": "某幢",
+         "community_id": cids[i % 33], "category": "dibao", "card_version": 1,
+         "is_active": True, "created_at": START} for i in range(n["households"])
+    ))  # fmt: skip
+    hids = list(db.session.execute(select(Household.id, Household.community_id)))
+    _insert(Account.__table__, (
+        {"kind": "volunteer", "volunteer_id": v, "area_id": cids[i % 33], "balance": 0,
+         "created_at": START} for i, v in enumerate(vids[: n["households"] * 3])
+    ))  # fmt: skip
+    _insert(Account.__table__, (
+        {"kind": "household", "household_id": h, "area_id": c, "balance": 0,
+         "created_at": START} for h, c in hids
+    ))  # fmt: skip
+    system = {(a.area_id, a.kind.value): a.id for a in db.session.scalars(
+        select(Account).where(Account.kind.in_(["issuance", "store_sink"])))}  # fmt: skip
+    people = list(db.session.execute(
+        select(Account.id, Account.area_id).where(Account.kind == "volunteer")))  # fmt: skip
+    homes = list(db.session.execute(
+        select(Account.id, Account.area_id).where(Account.kind == "household")))  # fmt: skip
+
+    def transfers() -> Iterator[dict[str, Any]]:
+        for i in range(n["transfers"]):
+            when = _when(rng)
+            if i % 10 < 7:
+                acc, area = people[i % len(people)]
+                debit, credit, kind = system[(area, "issuance")], acc, "earn"
+            elif i % 10 < 9:
+                acc, area = people[i % len(people)]
+                debit, credit, kind = acc, homes[i % len(homes)][0], "give"
+            else:
+                acc, area = homes[i % len(homes)]
+                debit, credit, kind = acc, system[(area, "store_sink")], "redeem"
+            yield {"debit_account_id": debit, "credit_account_id": credit, "amount": 2,
+                   "kind": kind, "memo": "", "created_at": when}  # fmt: skip
+
+    _insert(Transfer.__table__, transfers())
+
+    def issues() -> Iterator[dict[str, Any]]:
+        for i in range(n["issues"]):
+            created = _when(rng)
+            closed = i % 10 < 7
+            yield {"title": f"事项{i}", "description": "", "category": ["environment", "legal",
+                   "neighbour_dispute", "other"][i % 4], "channel": "grid_visit",
+                   "area_id": gids[i % 33], "state": "closed" if closed else "handling",
+                   "level": "grid", "due_on": (created + dt.timedelta(days=10)).date(),
+                   "is_anonymous": False, "created_at": created,
+                   "closed_at": created + dt.timedelta(days=rng.randrange(1, 30)) if closed
+                   else None}  # fmt: skip
+
+    _insert(Issue.__table__, issues())
+    rows = list(db.session.execute(select(Issue.id, Issue.created_at, Issue.closed_at)))
+    _insert(IssueEvent.__table__, (
+        {"issue_id": i, "from_state": src, "to_state": dst, "level": "grid", "at": at,
+         "note": ""}
+        for i, created, closed in rows
+        for src, dst, at in ((None, "raised", created),
+                             ("raised", "closed" if closed else "handling", closed or created))
+    ))  # fmt: skip
+    _insert(IssueEvaluation.__table__, (
+        {"issue_id": i, "satisfaction": 3 + i % 3, "is_solved": True, "comment": "",
+         "is_by_proxy": True, "at": closed} for i, _c, closed in rows if closed
+    ))  # fmt: skip
+    _insert(TalkSession.__table__, (
+        {"area_id": cids[i % 33], "held_on": (_when(rng)).date(), "place": "议事厅",
+         "chair": "主任", "minutes": "", "created_at": START} for i in range(n["sessions"])
+    ))  # fmt: skip
+    _insert(Store.__table__, (
+        {"community_id": c, "name": f"超市{c}", "opening_hours": "", "address": "",
+         "void_days": 0, "is_active": True, "created_at": START} for c in cids
+    ))  # fmt: skip
+    stores = {s.community_id: s.id for s in db.session.scalars(select(Store))}
+    _insert(Redemption.__table__, (
+        {"store_id": stores[hids[i % len(hids)][1]], "household_id": hids[i % len(hids)][0],
+         "clerk_id": admin.id, "total_points": 4, "item_count": 2, "balance_after": 0,
+         "status": "completed", "idempotency_key": f"k{i}", "request_hash": "h",
+         "created_at": _when(rng)} for i in range(n["redemptions"])
+    ))  # fmt: skip
+    return {"admin": admin.id, "county": county.id, "community": cids[0],
+            "code": county.code, "sizes": n}  # fmt: skip
+
+
+def time_dashboard(app: Any, ids: dict[str, Any], runs: int) -> dict[str, tuple[float, float]]:
+    """p50 and p95 in ms of the dashboard (this year; the bench data has 2024-2026)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(ids["admin"])
+        session["_fresh"] = True
+    out = {}
+    for level in ("county", "community"):
+        url = f"/reports/?area={ids[level]}&period=custom&start=2026-01-01&end=2026-12-31"
+        assert client.get(url).status_code == 200  # warm-up
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            reply = client.get(url)
+            times.append((time.perf_counter() - t) * 1000)
+            assert reply.status_code == 200
+        times.sort()
+        out[level] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
+    return out
+
+
+def time_export(url: str, code: str) -> tuple[float, float, int]:
+    """Seconds, peak resident MB and rows of the 100k-row attendances XLSX, in a child."""
+    with tempfile.TemporaryDirectory(prefix="points-export-") as folder:
+        out = os.path.join(folder, "attendances.xlsx")
+        t = time.perf_counter()
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "points_app", "report", "export", "attendances",
+             "--area", code, "--from", "2024-01-01", "--to", "2026-12-31", "--format", "xlsx",
+             "--output", out],
+            cwd=ROOT, env=app_env(url), capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        seconds = time.perf_counter() - t
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rows = int(result.stderr.split()[0])
+    return seconds, peak_mb, rows
+
+
+def run(kind: str, runs: int, scale: float) -> None:
+    from points_app.extensions import db
+
+    with fresh_database(kind) as url:
+        app = _app(url)
+        with app.app_context():
+            t = time.perf_counter()
+            ids = build_county(scale)
+            built = time.perf_counter() - t
+            print(f"{kind}: built {ids['sizes']} in {built:.0f} s")
+            timings = time_dashboard(app, ids, runs)
+            db.session.remove()
+            db.engine.dispose()
+        seconds, peak, rows = time_export(url, ids["code"])
+        load = os.getloadavg()
+        print("| database | county p50 / p95 | community p50 / p95 | XLSX rows | XLSX time | "
+              "XLSX peak RSS | load avg (1/5/15 min) |")  # fmt: skip
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        county, community = timings["county"], timings["community"]
+        print(f"| {kind} | {county[0]:.0f} / {county[1]:.0f} ms | {community[0]:.0f} / "
+              f"{community[1]:.0f} ms | {rows:,} | {seconds:.1f} s | {peak:.0f} MB | "
+              f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.reports_bench")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+    print(f"machine: {machine_summary()}")
+    for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        run(kind, args.runs, args.scale)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""The county's figures against the hand-counted March fixture (tests/reports/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from points_app.core.errors import DomainError
+from points_app.extensions import db
+from points_app.reports.figures import FIGURES, NOT_SUMMED, compute_figures
+from points_app.reports.period import Period, make_period, preset
+from tests.reports.conftest import EXPECTED_MARCH, TODAY
+
+MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+ADDITIVE = [k for k in FIGURES if k not in NOT_SUMMED] + ["volunteer_minutes"]
+
+
+def test_each_community_matches_the_hand_count(march: Any, county: dict[str, Any]) -> None:
+    figures = compute_figures(county["street"], MARCH, today=TODAY)
+    for key in ("a", "b"):
+        got = figures.by_community[county[f"community_{key}"].id]
+        assert {k: got[k] for k in EXPECTED_MARCH[key]} == EXPECTED_MARCH[key], key
+
+
+def test_a_community_with_no_data_shows_zeros(march: Any, county: dict[str, Any]) -> None:
+    figures = compute_figures(county["street"], MARCH, today=TODAY)
+    empty = figures.by_community[county["community_c"].id]
+    assert all(empty[k] == 0 for k in ADDITIVE)
+    assert empty["average_satisfaction"] is None and empty["median_days_to_resolve"] is None
+    alone = compute_figures(county["community_c"], MARCH, today=TODAY)
+    assert all(alone.totals[k] == 0 for k in ADDITIVE)
+
+
+def test_an_empty_period_is_all_zeros_not_an_error(march: Any, county: dict[str, Any]) -> None:
+    figures = compute_figures(county["county"], Period(dt.date(2024, 1, 1), dt.date(2024, 1, 31)))
+    # The stock's value is what is on the shelves now, whatever the period.
+    assert {k: figures.totals[k] for k in ADDITIVE if figures.totals[k]} == {"stock_value": 10}
+    assert figures.totals["median_days_to_resolve"] is None
+    assert [(m.hours, m.raised, m.resolved) for m in figures.trend] == [(0, 0, 0)]
+
+
+def test_street_and_county_totals_are_the_sums_of_their_communities(
+    march: Any, county: dict[str, Any]
+) -> None:
+    street = compute_figures(county["street"], MARCH, today=TODAY)
+    whole = compute_figures(county["county"], MARCH, today=TODAY)
+    assert len(street.communities) == 3
+    for key in ADDITIVE:
+        assert street.totals[key] == sum(c[key] for c in street.by_community.values()), key
+        assert whole.totals[key] == street.totals[key], key
+    for key in ("a", "b"):
+        alone = compute_figures(county[f"community_{key}"], MARCH, today=TODAY)
+        assert alone.totals == street.by_community[county[f"community_{key}"].id] | {
+            "median_days_to_resolve": alone.totals["median_days_to_resolve"],
+            "average_satisfaction": alone.totals["average_satisfaction"],
+        }
+
+
+def test_median_and_average_are_taken_over_all_issues(march: Any, county: dict[str, Any]) -> None:
+    totals = compute_figures(county["county"], MARCH, today=TODAY).totals
+    # i1: 10 days; i2: 20 Feb 02:00 to 31 Mar 15:30 UTC = 39.5625 days.
+    assert totals["median_days_to_resolve"] == round((10 + 39.5625) / 2, 1)
+    assert totals["average_satisfaction"] == 4.5  # 4 and 5 in March; February's 2 is out
+    assert totals["volunteer_hours"] == round(315 / 60, 1)
+
+
+def test_local_month_boundaries_split_the_trend(march: Any, county: dict[str, Any]) -> None:
+    period = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
+    figures = compute_figures(county["county"], period, today=TODAY)
+    assert [m.month for m in figures.trend] == [
+        dt.date(2026, 2, 1), dt.date(2026, 3, 1), dt.date(2026, 4, 1),
+    ]  # fmt: skip
+    assert [m.raised for m in figures.trend] == [1, 3, 1]
+    assert [m.resolved for m in figures.trend] == [0, 2, 0]
+    assert [m.hours for m in figures.trend] == [0, round(315 / 60, 1), round(30 / 60, 1)]
+
+
+def test_issue_charts_count_by_category_and_level(march: Any, county: dict[str, Any]) -> None:
+    figures = compute_figures(county["county"], MARCH, today=TODAY)
+    assert figures.by_category == {"environment": 1, "other": 1, "neighbour_dispute": 1}
+    assert figures.by_level == {"grid": 1, "none": 1, "street": 1}
+
+
+def test_json_has_a_key_per_figure(march: Any, county: dict[str, Any]) -> None:
+    data = compute_figures(county["county"], MARCH, today=TODAY).as_json()
+    assert set(FIGURES) <= set(data)
+    assert data["from"] == "2026-03-01" and data["to"] == "2026-03-31"
+    assert data["issues_resolved"] == 2 and data["disputes_mediated"] == 1
+
+
+def _count_statements(run: Any) -> int:
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return len(seen)
+
+
+def test_statement_count_does_not_grow_with_the_data(
+    county: dict[str, Any], make_user: Any, request: Any
+) -> None:
+    run = lambda: compute_figures(county["county"], MARCH, today=TODAY)  # noqa: E731
+    empty = _count_statements(run)
+    request.getfixturevalue("march")
+    db.session.expire_all()
+    assert _count_statements(run) == empty
+
+
+def test_periods_refuse_reversed_and_overlong_ranges() -> None:
+    with pytest.raises(DomainError) as reversed_:
+        make_period("2026-03-02", "2026-03-01")
+    assert reversed_.value.code == "reversed_range"
+    with pytest.raises(DomainError) as too_long:
+        make_period("2016-01-01", "2026-01-01")
+    assert too_long.value.code == "range_too_long"
+    with pytest.raises(DomainError) as bad:
+        make_period("2026-02-30", None)
+    assert bad.value.code == "bad_date"
+    assert make_period("2016-01-02", "2026-01-01").end == dt.date(2026, 1, 1)
+
+
+def test_presets_are_local_calendar_months_quarters_years() -> None:
+    day = dt.date(2026, 5, 17)
+    assert preset("month", day) == Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert preset("quarter", day) == Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert preset("year", day) == Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert MARCH.utc_start == dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)
+    assert MARCH.utc_end == dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC)
