@@ -30,6 +30,7 @@ from points_app.people.models import (
     Volunteer,
 )
 from points_app.people.queries import households_by_number
+from points_app.people.sign_in import open_volunteer_account
 from points_app.people.validation import clean_contact_phone, clean_id_number, clean_mobile
 
 P = Permission
@@ -101,8 +102,10 @@ def create_volunteer(
     home_community: Area,
     is_party_member: bool = False,
     work_unit: str | None = None,
+    open_account: bool = True,
 ) -> Volunteer:
-    """Register a volunteer (or in-service Party member) living in a community."""
+    """Register a volunteer (or in-service Party member) living in a community, with a
+    sign-in account whose username is the phone (see `people.sign_in`)."""
     name = _text(real_name, field="real_name", max_length=50)
     clean_phone = clean_mobile(phone, required=True)
     assert clean_phone is not None
@@ -118,6 +121,8 @@ def create_volunteer(
     db.session.add(volunteer)
     db.session.flush()
     record(actor, "volunteer.create", "volunteer", volunteer.id)
+    if open_account:
+        open_volunteer_account(actor, volunteer)
     return volunteer
 
 

@@ -38,6 +38,14 @@ def _labels() -> dict[str, object]:
 
 
 # The route modules attach their views to `bp` when imported.
-from points_app.events.views import checkin, manage, mine, party, projects  # noqa: E402
+from points_app.events.views import (  # noqa: E402
+    checkin,
+    corrections,
+    join,
+    manage,
+    mine,
+    party,
+    projects,
+)
 
-__all__ = ["bp", "checkin", "manage", "mine", "party", "projects"]
+__all__ = ["bp", "checkin", "corrections", "join", "manage", "mine", "party", "projects"]
