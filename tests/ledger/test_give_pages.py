@@ -97,8 +97,9 @@ def test_an_organisation_gives_from_its_page(login_as, people, issue, make_user,
     page = client.get(f"/organisations/{people['org'].id}").get_data(as_text=True)
     url = f"/ledger/give/organisation/{people['org'].id}"
     assert url in page
+    key = _key(client.get(url).get_data(as_text=True))
     data = {"household_id": people["h1"].id, "amount": 15, "memo": "助学",
-            "idempotency_key": _key(client.get(url).get_data(as_text=True)), "confirmed": "yes"}  # fmt: skip
+            "idempotency_key": key, "confirmed": "yes"}  # fmt: skip
     assert client.post(url, data=data).status_code == 302
     assert services.balance_of(services.account_for_household(people["h1"])) == 15
     other = make_user(Role.organiser, tree["community_b"])
