@@ -144,7 +144,8 @@ def new() -> Any:
         else:
             photos.write_photo_files(prepared)
             flash(_("Issue #%(id)s recorded.", id=issue.id), "success")
-            return redirect(url_for("issues.detail", issue_id=issue.id))
+            again: dict[str, Any] = {"session": session.id} if session is not None else {}
+            return redirect(url_for("issues.detail", issue_id=issue.id, recorded=1, **again))
     photo_mb = round(photos.max_bytes() / 1024 / 1024, 1)
     return render_template("issues/new.html", form=form, session=session, photo_mb=photo_mb)
 
