@@ -30,7 +30,7 @@ from points_app.people.models import (
     Volunteer,
 )
 from points_app.people.queries import households_by_number
-from points_app.people.sign_in import open_volunteer_account
+from points_app.people.sign_in import follow_phone_change, open_volunteer_account
 from points_app.people.validation import clean_contact_phone, clean_id_number, clean_mobile
 
 P = Permission
@@ -143,6 +143,7 @@ def update_volunteer(
     assert clean_phone is not None
     _check_home_community(actor, home_community)
     _check_volunteer_phone(actor, clean_phone, volunteer.id)
+    follow_phone_change(volunteer, clean_phone)
     volunteer.real_name = name
     volunteer.phone = clean_phone
     volunteer.home_community = home_community

@@ -115,7 +115,10 @@ def may_send_link(actor: Any, volunteer: Volunteer) -> bool:
     if not can(actor, Permission.manage_people, volunteer.area):
         return False
     user = volunteer.user
-    return user is None or all(ra.role is Role.volunteer for ra in user.roles)
+    if user is None:
+        return True
+    # A user without any role may still be given one by an administrator: not theirs either.
+    return bool(user.roles) and all(ra.role is Role.volunteer for ra in user.roles)
 
 
 def send_sign_in_link(actor: Any, volunteer: Volunteer) -> tuple[PasswordLink, str]:
@@ -133,6 +136,27 @@ def send_sign_in_link(actor: Any, volunteer: Volunteer) -> tuple[PasswordLink, s
     user = open_volunteer_account(actor, volunteer)
     purpose = LinkPurpose.welcome if user.last_login_at is None else LinkPurpose.reset
     return issue_password_link(user, purpose=purpose, actor=actor)
+
+
+def follow_phone_change(volunteer: Volunteer, new_phone: str) -> None:
+    """A volunteer's new phone becomes their username too, when the account is only theirs."""
+    user = volunteer.user
+    old = volunteer.phone
+    if user is None or new_phone == old or not user.roles:
+        return
+    if not all(ra.role is Role.volunteer for ra in user.roles):
+        return
+    if _phone_taken_by_user(new_phone, exclude_user_id=user.id) is not None:
+        raise DomainError(
+            "duplicate_phone",
+            _l("Another sign-in account already uses this phone number."),
+            422,
+            field="phone",
+        )
+    if user.phone == old:
+        user.phone = new_phone
+    if user.username == old:
+        user.username = new_phone
 
 
 def confirm_volunteer(actor: Any, volunteer: Volunteer, *, now: dt.datetime | None = None) -> None:

@@ -207,3 +207,46 @@ def test_an_event_not_started_shows_its_start_time(
     assert small_phone.locator("form button.huge").count() == 0
     assert small_phone.locator("h1.checkin-state").count() == 1
     _shot(small_phone, "not-started")
+
+
+def test_an_organiser_registers_a_volunteer_who_signs_in_from_the_printed_link(
+    app, live_server, small_phone, desktop_page, sign_in, tree, make_user
+):
+    community = tree["community_a"]
+    organiser = make_user(Role.organiser, community, username="organiser")
+    event = _event(organiser, community)
+    code_url, event_id, community_id = _code_url(live_server, app, event), event.id, community.id
+    db.session.rollback()
+
+    desk = desktop_page
+    sign_in(desk, "organiser", PASSWORD)
+    desk.goto(live_server("/volunteers/new"))
+    desk.fill("input[name=real_name]", "陈静")
+    desk.fill("input[name=phone]", "13912340001")
+    desk.select_option("select[name=home_community_id]", str(community_id))
+    with desk.expect_navigation():
+        desk.click("form button[type=submit]")
+    assert desk.locator("#sign-in-qr svg").count() == 1
+    link = desk.locator("#sign-in-url").inner_text().strip()
+    _shot(desk, "registered-1-link")
+
+    phone, actions = small_phone, []
+    phone.goto(link)
+    actions.append("scan the printed code")
+    phone.fill("input[name=new]", "my-password-1")
+    phone.fill("input[name=confirm]", "my-password-1")
+    actions.append("fill in the password twice")
+    with phone.expect_navigation():
+        phone.click("form button[type=submit]")
+    actions.append("submit")
+    phone.goto(code_url)
+    actions.append("open the event's code")
+    assert phone.url == live_server(f"/events/{event_id}/here")
+    with phone.expect_navigation():
+        phone.click("form button.huge")
+    actions.append("tap 签到")
+    assert phone.locator("h1.checkin-state.ok").count() == 1
+    assert len(actions) == 5, actions
+    # The link worked once.
+    phone.goto(link)
+    assert phone.locator(".refusal").count() == 1

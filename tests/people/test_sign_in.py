@@ -161,3 +161,21 @@ def test_issue_password_link_records_who_made_it(tree, make_user):
     volunteer = _register(organiser, tree["community_a"])
     link, _token = issue_password_link(volunteer.user, purpose=LinkPurpose.reset, actor=organiser)
     assert link.created_by_id == organiser.id
+
+
+def test_a_new_phone_becomes_the_username_too(tree, make_user):
+    organiser = make_user(Role.organiser, tree["community_a"])
+    volunteer = _register(organiser, tree["community_a"])
+    services.update_volunteer(
+        organiser, volunteer, real_name="陈静", phone="13912349999",
+        home_community=tree["community_a"], is_party_member=False, work_unit=None,
+    )  # fmt: skip
+    db.session.commit()
+    assert (volunteer.user.username, volunteer.user.phone) == ("13912349999", "13912349999")
+
+
+def test_a_user_without_any_role_is_not_reset_by_an_organiser(tree, make_user):
+    organiser = make_user(Role.organiser, tree["community_a"])
+    make_user(phone="13912340007")  # made by an admin, no role yet
+    volunteer = _register(organiser, tree["community_a"], phone="13912340007")
+    assert not sign_in.may_send_link(organiser, volunteer)
