@@ -42,7 +42,10 @@ def test_after_saving_the_form_offers_to_record_another(client, login_as, people
     )  # fmt: skip
     page = response.get_data(as_text=True)
     assert 'id="record-another" href="/issues/new"' in page
-    assert db.session.scalars(select(Issue)).one().category.value == "public_services"
+    issue = db.session.scalars(select(Issue)).one()
+    assert issue.category.value == "public_services"
+    later = client.get(f"/issues/{issue.id}").get_data(as_text=True)
+    assert "record-another" not in later  # offered once, right after saving
 
 
 def test_the_talk_session_page_lists_issues_waiting_in_its_area(
