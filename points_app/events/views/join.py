@@ -64,7 +64,12 @@ def join(event_id: int) -> Any:
 def _register(event: Event, form: JoinForm) -> tuple[int, Any]:
     home = db.session.get(Area, form.home_community_id.data or 0)
     if home is None:
-        raise DomainError("invalid_area", _("Choose the community you live in from the list."))
+        raise DomainError(
+            "invalid_area",
+            _("Choose the community you live in from the list."),
+            422,
+            field="home_community_id",
+        )
     try:
         with unit_of_work():
             volunteer = sign_in.register_self(
