@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from points_app.core.views import bp as core_bp
     from points_app.events.views import bp as events_bp
     from points_app.issues.views import bp as issues_bp
+    from points_app.ledger import give_views  # noqa: F401  (its routes join the ledger's)
     from points_app.ledger.views import bp as ledger_bp
     from points_app.open311.views import bp as open311_bp
     from points_app.people.views import bp as people_bp

@@ -71,3 +71,18 @@ class RoleForm(FlaskForm):
         _l("Role"), choices=[(r.value, r.value) for r in Role], validators=[DataRequired()]
     )
     area_id = SelectField(_l("Area"), coerce=int, validators=[DataRequired()])
+
+
+class SetPasswordForm(FlaskForm):
+    """Choose a password from a one-time link."""
+
+    new = PasswordField(
+        _l("Choose a password"),
+        validators=[DataRequired(), Length(min=8, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

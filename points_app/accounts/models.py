@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,3 +92,38 @@ class RoleAssignment(Model):
 
     user: Mapped[User] = relationship(back_populates="roles")
     area: Mapped[Area] = relationship(lazy="joined")
+
+
+class LinkPurpose(enum.StrEnum):
+    """Why a one-time set-password link was made."""
+
+    welcome = "welcome"  # a new account's first password
+    reset = "reset"  # a forgotten password
+
+
+class PasswordLink(Model):
+    """A one-time link to set a user's password; only a hash of its secret is stored.
+
+    An organiser makes one when registering a volunteer or when a volunteer forgot the
+    password, and shows or prints it (link and QR code). It works once, until it expires.
+    """
+
+    __tablename__ = "password_links"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        Enum(LinkPurpose, name="link_purpose", native_enum=False, length=10)
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        """Neither used nor expired."""
+        return self.used_at is None and self.expires_at > now

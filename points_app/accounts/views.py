@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from points_app.accounts import services, sessions
+from points_app.accounts import links, services, sessions
 from points_app.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
     RoleForm,
+    SetPasswordForm,
     SignOutEverywhereForm,
     UserForm,
 )
@@ -85,12 +86,56 @@ def login() -> Any:
         if user is None:
             form.password.errors = [_("The username/phone or password is wrong.")]
         else:
-            _sign_in_browser(user, remember=bool(form.remember.data))
+            sign_in_browser(user, remember=bool(form.remember.data))
             return redirect(safe_next(url_for("core.home")))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, scan_event=_scanned_event())
 
 
-def _sign_in_browser(user: User, *, remember: bool) -> None:
+def _scanned_event() -> Any:
+    """The event whose code this phone just scanned, when the sign-in was asked for by it."""
+    from points_app.events.views.checkin import scanned_event_from
+
+    return scanned_event_from(request.args.get("next") or "")
+
+
+@bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> Any:
+    """Where a one-time link leads: choose a password, then be signed in."""
+    try:
+        link = links.find_password_link(token)
+    except DomainError as error:
+        return render_template("accounts/link_dead.html", message=error.message), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = links.use_password_link(token, form.new.data or "")
+        except DomainError as error:
+            if error.code != "weak_password":
+                return render_template("accounts/link_dead.html", message=error.message), 410
+            form.new.errors = [_(error.message)]
+        else:
+            if current_user.is_authenticated:
+                with unit_of_work():
+                    sessions.end_session(current_user)
+            logout_user()
+            sign_in_browser(user, remember=True)
+            flash(_("Password set. You are signed in on this phone."), "success")
+            return redirect(_after_first_sign_in())
+    return render_template("accounts/set_password.html", form=form, user=link.user)
+
+
+def _after_first_sign_in() -> str:
+    """The check-in page of an event just scanned, else the home page."""
+    from points_app.events.views.checkin import fresh_scanned_event_id
+
+    event_id = fresh_scanned_event_id()
+    if event_id is not None:
+        return url_for("events.here", event_id=event_id)
+    return url_for("core.home")
+
+
+def sign_in_browser(user: User, *, remember: bool) -> None:
     """Start a session row for this browser and sign it in (one commit)."""
     with unit_of_work():
         sessions.start_session(
@@ -151,7 +196,7 @@ def change_password() -> Any:
             field = form.current if error.code == "wrong_password" else form.new
             field.errors = [_(error.message)]
         else:
-            _sign_in_browser(current_user._get_current_object(), remember=remembered)
+            sign_in_browser(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed. Other browsers are signed out."), "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/change_password.html", form=form)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -54,4 +63,11 @@ def hello() -> Any:
 
 @bp.app_context_processor
 def _request_helpers() -> dict[str, Any]:
-    return {"request_path": request.full_path.rstrip("?") if request else "/"}
+    def has_endpoint(name: str) -> bool:
+        """True if a page exists (so the navigation links only to pages this build has)."""
+        return name in current_app.view_functions
+
+    return {
+        "request_path": request.full_path.rstrip("?") if request else "/",
+        "has_endpoint": has_endpoint,
+    }

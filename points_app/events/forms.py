@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -161,4 +162,37 @@ class LegalPointsForm(FlaskForm):
     earn = BooleanField(_l("Attending a legal talk earns points"))
     points = IntegerField(
         _l("Points per talk"), default=1, validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+
+
+class JoinForm(FlaskForm):
+    """A first-time volunteer signs up from an event's code (the service checks the rest)."""
+
+    real_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(), Length(max=50)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel", "type": "tel"},
+    )
+    home_community_id = SelectField(
+        _l("Community where you live"), coerce=int, validators=[DataRequired()]
+    )
+    password = PasswordField(
+        _l("Choose a password (at least 8 characters)"),
+        validators=[DataRequired(), Length(min=8, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class MinutesForm(FlaskForm):
+    """Correct the minutes of a pending attendance."""
+
+    minutes = IntegerField(
+        _l("Minutes served"),
+        validators=[DataRequired(), NumberRange(min=1, max=7 * 24 * 60)],
+        render_kw={"inputmode": "numeric", "min": 1},
     )

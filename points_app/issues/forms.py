@@ -39,7 +39,12 @@ class RaiseIssueForm(FlaskForm):
     """The one short form a grid worker fills in on a phone."""
 
     title = StringField(_l("What is it about?"), validators=[DataRequired(), Length(max=120)])
-    category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS))
+    # No default: a street-light report must not quietly become a neighbour dispute.
+    category = SelectField(
+        _l("Category"),
+        choices=[("", _l("Please choose")), *_choices(CATEGORY_LABELS)],
+        validators=[DataRequired(message=_l("Choose the category."))],
+    )
     area_id = SelectField(_l("Grid"), coerce=int, validators=[DataRequired()])
     description = TextAreaField(_l("Details"), validators=[Optional(), Length(max=5000)])
     resident_name = StringField(_l("Resident's name"), validators=[Optional(), Length(max=50)])
@@ -182,3 +187,16 @@ class MediationForm(FlaskForm):
         from points_app.issues.mediation import OUTCOME_LABELS
 
         self.outcome.choices = [(k.value, str(v)) for k, v in OUTCOME_LABELS.items()]
+
+
+class CalendarDayForm(FlaskForm):
+    """Mark a day as a holiday or a make-up working day (调休)."""
+
+    day = DateField(_l("Date"), validators=[DataRequired(), DateInRange()])
+    kind = RadioField(
+        _l("This day is"),
+        choices=[("holiday", _l("A holiday (no work)")), ("working", _l("A working day (调休)"))],
+        validators=[InputRequired()],
+        render_kw={"class": "choices"},
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=100)])

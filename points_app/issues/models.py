@@ -393,3 +393,19 @@ class IssuePhoto(Model):
     @property
     def area(self) -> Area:
         return self.issue.area
+
+
+class CalendarDay(Model):
+    """A day the admin marks as a holiday or a working day (调休), over the built-in calendar.
+
+    For years the `chinesecalendar` package does not know yet, or a local change; deadlines
+    count working days by these rows first.
+    """
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    is_working_day: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(100), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -245,6 +245,20 @@ def session_issues(session: TalkSession) -> tuple[list[Issue], list[Issue]]:
     return list(raised), list(decided)
 
 
+def waiting_issues(session: TalkSession, actor: Any, limit: int = 100) -> list[Issue]:
+    """Open issues of the session's area (and below) still to be discussed, oldest first."""
+    stmt = (
+        visible_issues(actor)
+        .where(
+            Area.path.startswith(session.area.path, autoescape=True),
+            Issue.state.in_((IssueState.raised, IssueState.deliberating)),
+        )
+        .order_by(Issue.created_at, Issue.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def recent_sessions_for(issue: Issue, actor: Any) -> list[TalkSession]:
     """Talk sessions of the issue's community since a month before it was raised."""
     from points_app.areas.services import community_of

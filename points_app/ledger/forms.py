@@ -33,3 +33,22 @@ class ReverseForm(FlaskForm):
 
     reason = StringField(_l("Why is it reversed?"), validators=[DataRequired(), Length(max=200)])
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class GiveForm(FlaskForm):
+    """Give points to a paired household; the hidden key makes a double submit count once,
+    and `confirmed` is set on the second step, after the giver has seen what happens."""
+
+    household_id = SelectField(_l("To the household"), coerce=int, validators=[InputRequired()])
+    amount = IntegerField(
+        _l("Points"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_ISSUE)],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    memo = StringField(
+        _l("What for"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"placeholder": _l("e.g. Spring Festival greetings")},
+    )
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    confirmed = HiddenField()

@@ -57,6 +57,9 @@ class Volunteer(Model):
     work_unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When an organiser vouched for the person: at registration, or later for someone who
+    # signed themselves up at an event (NULL until then; their points wait for it).
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
 
     home_community: Mapped[Area] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship()
@@ -79,6 +82,28 @@ class Volunteer(Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class SelfSignup(Model):
+    """A first-time volunteer who signed themselves up from an event's code, and from where.
+
+    Counted per client address to slow down scripted sign-ups.
+    """
+
+    __tablename__ = "self_signups"
+    __table_args__ = (Index("ix_self_signups_ip_created_at", "ip", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), unique=True
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Organisation(Model):

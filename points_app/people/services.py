@@ -31,6 +31,7 @@ from points_app.people.models import (
     Volunteer,
 )
 from points_app.people.queries import households_by_number
+from points_app.people.sign_in import follow_phone_change, open_volunteer_account
 from points_app.people.validation import clean_contact_phone, clean_id_number, clean_mobile
 
 P = Permission
@@ -102,8 +103,10 @@ def create_volunteer(
     home_community: Area,
     is_party_member: bool = False,
     work_unit: str | None = None,
+    open_account: bool = True,
 ) -> Volunteer:
-    """Register a volunteer (or in-service Party member) living in a community."""
+    """Register a volunteer (or in-service Party member) living in a community, with a
+    sign-in account whose username is the phone (see `people.sign_in`)."""
     name = _text(real_name, field="real_name", max_length=50)
     clean_phone = clean_mobile(phone, required=True)
     assert clean_phone is not None
@@ -119,6 +122,8 @@ def create_volunteer(
     db.session.add(volunteer)
     db.session.flush()
     record(actor, "volunteer.create", "volunteer", volunteer.id)
+    if open_account:
+        open_volunteer_account(actor, volunteer)
     return volunteer
 
 
@@ -151,6 +156,7 @@ def update_volunteer(
     assert clean_phone is not None
     _check_home_community(actor, home_community)
     _check_volunteer_phone(actor, clean_phone, volunteer.id)
+    follow_phone_change(volunteer, clean_phone)
     volunteer.real_name = name
     volunteer.phone = clean_phone
     volunteer.home_community = home_community

@@ -72,6 +72,16 @@ CASES = [
     Case("remove member", Role.organiser,
          lambda w, s: f"/organisations/{_id('organisation')(w, s)}/members/"
          f"{_id('membership')(w, s)}/remove", method="POST", own_status=302),
+    Case("volunteer sign-in link", Role.organiser,
+         lambda w, s: f"/volunteers/{_id('volunteer')(w, s)}/sign-in-link"),
+    Case("make a sign-in link", Role.organiser,
+         lambda w, s: f"/volunteers/{_id('volunteer')(w, s)}/sign-in-link", method="POST",
+         own_status=302),
+    Case("confirm volunteer", Role.organiser,
+         lambda w, s: f"/volunteers/{_id('volunteer')(w, s)}/confirm", method="POST",
+         own_status=302),
+    Case("organisation gives points", Role.organiser,
+         lambda w, s: f"/ledger/give/organisation/{_id('organisation')(w, s)}"),
 ]  # fmt: skip
 
 
@@ -108,6 +118,8 @@ def test_every_object_route_of_the_people_pages_is_in_the_table(app):
         "people.household_detail", "people.household_private", "people.edit_household",
         "people.pairing_detail", "people.end_pairing", "people.add_member",
         "people.remove_member", "people.reveal_volunteer_phone",
+        "people.sign_in_link", "people.new_sign_in_link",
+        "people.confirm_volunteer",
     }  # fmt: skip
     # Routes checked elsewhere: the role revoke and enable toggles (tests/accounts).
     elsewhere = {"accounts.revoke_role", "accounts.toggle_enabled"}

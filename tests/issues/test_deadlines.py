@@ -15,7 +15,7 @@ from points_app.issues.services import save_settings
 MONDAY = dt.date(2026, 3, 2)
 
 
-def test_working_days_skip_the_weekend():
+def test_working_days_skip_the_weekend(app):
     friday = dt.date(2026, 3, 6)
     assert deadlines.add_working_days(MONDAY, 3) == dt.date(2026, 3, 5)
     assert deadlines.add_working_days(friday, 1) == dt.date(2026, 3, 9)

@@ -40,7 +40,7 @@ from points_app.events.services.definitions import (
     record_people_served,
     update_event,
 )
-from points_app.events.services.rules import points_for
+from points_app.events.services.rules import minutes_counted, points_for
 from points_app.events.services.summaries import (
     ServiceSummary,
     attendances_of,
@@ -72,6 +72,7 @@ __all__ = [
     "has_stale",
     "issue_ids_of",
     "may_serve_at",
+    "minutes_counted",
     "next_welfare_day",
     "open_events_for",
     "person_token",

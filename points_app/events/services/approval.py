@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from points_app.areas.services import community_of
 from points_app.core.audit import record
 from points_app.core.errors import DomainError
+from points_app.core.permissions import Permission, can
 from points_app.events.models import (
     Attendance,
     AttendanceMove,
@@ -23,7 +24,7 @@ from points_app.events.services.rules import points_for
 from points_app.extensions import db
 from points_app.ledger import services as ledger
 from points_app.ledger.models import AccountKind, TransferKind
-from points_app.people.models import Household
+from points_app.people.models import Household, Volunteer
 from points_app.recognition import notice
 
 
@@ -55,6 +56,7 @@ def transition_attendance(
             409,
         )
     if to is A.approved:
+        _confirm_person(attendance, actor=actor, now=now)
         return _approve(attendance, actor=actor, now=now, note=reason)
     if to is A.rejected and not reason.strip():
         raise DomainError("reason_required", _l("Say why the attendance is rejected."), 422)
@@ -79,13 +81,18 @@ def reject_attendance(
 
 
 def bulk_approve(event: Event, *, actor: Any, now: dt.datetime | None = None) -> int:
-    """Approve every complete, pending attendance of an event; return how many."""
+    """Approve every complete, pending attendance of an event; return how many.
+
+    People who signed themselves up and are not confirmed yet are left for one by one.
+    """
     stmt = (
         select(Attendance)
+        .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
         .where(
             Attendance.event_id == event.id,
             Attendance.status == A.pending,
             Attendance.minutes.is_not(None),
+            Volunteer.confirmed_at.is_not(None),
         )
         .order_by(Attendance.id)
     )
@@ -93,6 +100,26 @@ def bulk_approve(event: Event, *, actor: Any, now: dt.datetime | None = None) ->
     for attendance in attendances:
         transition_attendance(attendance, A.approved, actor=actor, now=now)
     return len(attendances)
+
+
+def _confirm_person(attendance: Attendance, *, actor: Any, now: dt.datetime) -> None:
+    """Approving a self-signed-up volunteer's attendance vouches for the person as well."""
+    volunteer = attendance.volunteer
+    if volunteer.is_confirmed:
+        return
+    if not can(actor, Permission.manage_people, volunteer.area):
+        raise DomainError(
+            "unconfirmed_volunteer",
+            _l(
+                "%(name)s signed up here and is not confirmed yet; an organiser of "
+                "%(area)s must confirm them first.",
+                name=volunteer.real_name,
+                area=volunteer.area.name,
+            ),
+            409,
+        )
+    volunteer.confirmed_at = now
+    record(actor, "volunteer.confirm", "volunteer", volunteer.id, attendance_id=attendance.id)
 
 
 def _move(

@@ -221,7 +221,8 @@ def check_in(
         attendance.minutes = _minutes(event, event.starts_at, event.ends_at)
     # Born pending: the history records moves from here on (the check-in is the hot path).
     _insert_once(attendance)
-    if not event.needs_checkout and not event.needs_approval:
+    # Someone who signed themselves up waits for an organiser to confirm them first.
+    if not event.needs_checkout and not event.needs_approval and volunteer.is_confirmed:
         _approve(attendance, actor=actor, now=now, note="automatic")
     db.session.flush()
     return attendance
@@ -252,7 +253,7 @@ def check_out(
         )
     attendance.checked_out_at = max(now, attendance.checked_in_at)
     attendance.minutes = _minutes(event, attendance.checked_in_at, attendance.checked_out_at)
-    if not event.needs_approval:
+    if not event.needs_approval and volunteer.is_confirmed:
         _approve(attendance, actor=actor, now=now, note="automatic")
     db.session.flush()
     return attendance

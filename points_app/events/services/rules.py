@@ -26,3 +26,8 @@ def points_for(event: Event, minutes: int) -> int:
     if event.points_cap is not None:
         points = min(points, event.points_cap)
     return points
+
+
+def minutes_counted(event: Event, start: dt.datetime, end: dt.datetime) -> int:
+    """The minutes an attendance from `start` to `end` would count (within the event's time)."""
+    return _minutes(event, start, end)

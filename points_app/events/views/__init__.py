@@ -38,6 +38,15 @@ def _labels() -> dict[str, object]:
 
 
 # The route modules attach their views to `bp` when imported.
-from points_app.events.views import checkin, legal, manage, mine, party, projects  # noqa: E402
+from points_app.events.views import (  # noqa: E402
+    checkin,
+    corrections,
+    join,
+    legal,
+    manage,
+    mine,
+    party,
+    projects,
+)
 
-__all__ = ["bp", "checkin", "legal", "manage", "mine", "party", "projects"]
+__all__ = ["bp", "checkin", "corrections", "join", "legal", "manage", "mine", "party", "projects"]

@@ -3,6 +3,7 @@ and the organiser's scanning page for volunteers' cards."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from points_app.core import qr
+from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
 from points_app.core.web import load_or_404, unit_of_work
@@ -88,13 +90,27 @@ def _has_fresh_scan(event_id: int) -> bool:
     return at is not None and time.time() - int(at) <= SCAN_FRESH_SECONDS
 
 
+def fresh_scanned_event_id() -> int | None:
+    """The event whose code this browser scanned last, if that was recent enough."""
+    scans = session.get("event_scans") or {}
+    fresh = [(at, key) for key, at in scans.items() if time.time() - int(at) <= SCAN_FRESH_SECONDS]
+    return int(max(fresh)[1]) if fresh else None
+
+
+def scanned_event_from(next_path: str) -> Event | None:
+    """The event a sign-in was asked for by (its check-in page is `next`), if just scanned."""
+    match = re.fullmatch(r"/events/(\d{1,10})/here", next_path.split("?")[0])
+    if match is None or not _has_fresh_scan(int(match.group(1))):
+        return None
+    return db.session.get(Event, int(match.group(1)))
+
+
 def _event_landing(scanned: qr.ScannedCode) -> Any:
     """A phone opened an event code: remember the scan, then sign in if needed."""
     event = services.event_from_code(scanned)
     _remember_scan(event.id)
     target = url_for("events.here", event_id=event.id)
     if not current_user.is_authenticated:
-        flash(_("Sign in to check in. This phone will stay signed in."), "info")
         return redirect(url_for("accounts.login", next=target))
     return redirect(target)
 
@@ -119,17 +135,41 @@ def here(event_id: int) -> Any:
         raise DomainError(
             "scan_needed", _("Scan the event's QR code at the event to check in."), 403
         )
+    now = utcnow()
     return render_template(
         "events/here.html",
         event=event,
         attendance=attendance,
         fresh=fresh,
+        opens_at=event.starts_at - services.EARLY_CHECKIN,
+        not_open_yet=now < event.starts_at - services.EARLY_CHECKIN,
+        has_ended=now > event.ends_at,
         pairings=services.current_pairings(volunteer) if attendance is None else [],
         points=(
             services.points_for(event, attendance.minutes)
             if attendance is not None and attendance.minutes is not None
             else None
         ),
+        checkout_question=_checkout_question(event, attendance, now),
+    )
+
+
+SHORT_STAY_MINUTES = 10
+
+
+def _checkout_question(event: Event, attendance: Attendance | None, now: Any) -> str:
+    """What the check-out button asks; a warning when leaving now would count (almost) nothing."""
+    if attendance is None or attendance.checked_out_at is not None:
+        return ""
+    minutes = services.minutes_counted(event, attendance.checked_in_at, now)
+    if minutes >= SHORT_STAY_MINUTES:
+        return _("Check out now?")
+    return _(
+        "You checked in at %(time)s. Checking out now counts %(minutes)s minutes of service "
+        "and earns %(points)s points. Check out anyway?",
+        time=format_datetime(attendance.checked_in_at, "HH:mm"),
+        minutes=minutes,
+        points=services.points_for(event, minutes),
     )
 
 

@@ -199,7 +199,16 @@ def detail(event_id: int) -> Any:
         event=event,
         attendances=attendances,
         signups=signups,
-        pending=sum(1 for a in attendances if a.status is AttendanceStatus.pending),
+        pending=sum(
+            1
+            for a in attendances
+            if a.status is AttendanceStatus.pending and a.volunteer.is_confirmed
+        ),
+        unconfirmed=sum(
+            1
+            for a in attendances
+            if a.status is AttendanceStatus.pending and not a.volunteer.is_confirmed
+        ),
         reject_form=RejectForm(),
         manual_form=manual,
         served_form=PeopleServedForm(people_served=event.people_served),

@@ -42,4 +42,4 @@ def _indented(area: Area) -> str:
     return "\u3000" * max(len(area.ancestor_ids()) - 3, 0) + area.name
 
 
-from points_app.issues.views import issues, mediation, reviews, talks  # noqa: E402, F401
+from points_app.issues.views import calendar, issues, mediation, reviews, talks  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -153,6 +154,8 @@ def new() -> Any:
         else:
             photos.write_photo_files(prepared)
             flash(_("Issue #%(id)s recorded.", id=issue.id), "success")
+            # The saved issue's page then offers to record another (at the same session).
+            flask_session["record_another"] = [issue.id, session.id if session else None]
             return redirect(url_for("issues.detail", issue_id=issue.id))
     photo_mb = round(photos.max_bytes() / 1024 / 1024, 1)
     return render_template("issues/new.html", form=form, session=session, photo_mb=photo_mb)
@@ -181,6 +184,7 @@ def _render_detail(
     revealed: tuple[str, str] | None = None,
     refusal: Any = None,
     status: int = 200,
+    record_another: str | None = None,
 ) -> Any:
     moves = []
     for dst in workflow.moves_for(issue, current_user):
@@ -199,6 +203,7 @@ def _render_detail(
     page = render_template(
         "issues/detail.html",
         issue=issue,
+        record_another=record_another,
         today=deadlines.today(),
         moves=moves,
         refusal=refusal,
@@ -220,7 +225,16 @@ def _render_detail(
 @login_required
 def detail(issue_id: int) -> Any:
     issue = load_or_404(Issue, issue_id, VIEW)
-    return _render_detail(issue)
+    return _render_detail(issue, record_another=_record_another(issue))
+
+
+def _record_another(issue: Issue) -> str | None:
+    """The quick form's address, right after this issue was recorded with it (once)."""
+    just = flask_session.get("record_another")
+    if not just or just[0] != issue.id:
+        return None
+    flask_session.pop("record_another")
+    return url_for("issues.new", session=just[1]) if just[1] else url_for("issues.new")
 
 
 def _move_target(form: MoveForm) -> tuple[TalkSession | None, Issue | None]:

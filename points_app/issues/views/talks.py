@@ -140,7 +140,7 @@ def talk(session_id: int) -> Any:
     raised, decided = queries.session_issues(session)
     return render_template(
         "issues/talk.html", session=session, raised=raised, decided=decided,
-        today=deadlines.today(),
+        waiting=queries.waiting_issues(session, current_user), today=deadlines.today(),
     )  # fmt: skip
 
 

@@ -11,7 +11,8 @@ from points_app.people.views import (  # noqa: E402
     households,
     organisations,
     pairings,
+    sign_in,
     volunteers,
 )
 
-__all__ = ["bp", "households", "organisations", "pairings", "volunteers"]
+__all__ = ["bp", "households", "organisations", "pairings", "sign_in", "volunteers"]

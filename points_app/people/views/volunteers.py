@@ -13,7 +13,7 @@ from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
 from points_app.core.web import load_or_404, require, unit_of_work
 from points_app.extensions import db
-from points_app.people import queries, services
+from points_app.people import queries, services, sign_in
 from points_app.people.forms import VolunteerForm, apply_domain_error
 from points_app.people.models import Volunteer
 from points_app.people.views import bp
@@ -23,6 +23,7 @@ from points_app.people.views.common import (
     list_args,
     start_writing,
 )
+from points_app.people.views.sign_in import remember_link
 
 P = Permission
 
@@ -68,10 +69,16 @@ def new_volunteer() -> Any:
                     is_party_member=bool(form.is_party_member.data),
                     work_unit=form.work_unit.data,
                 )
+                token = None
+                if sign_in.may_send_link(current_user, volunteer):
+                    token = sign_in.send_sign_in_link(current_user, volunteer)[1]
         except DomainError as error:
             apply_domain_error(form, error, "real_name")
         else:
             flash(_("Volunteer %(name)s registered.", name=volunteer.real_name), "success")
+            if token is not None:
+                remember_link(volunteer.id, token)
+                return redirect(url_for("people.sign_in_link", volunteer_id=volunteer.id))
             return redirect(url_for("people.volunteer_detail", volunteer_id=volunteer.id))
     return render_template("people/volunteer_form.html", form=form, volunteer=None)
 
@@ -84,6 +91,7 @@ def _volunteer_page(volunteer: Volunteer, phone: str | None = None) -> Any:
         may_reveal=can(current_user, P.manage_people, volunteer.area),
         memberships=queries.memberships_of(volunteer),
         pairings=queries.pairings_of(current_user, volunteer=volunteer),
+        may_send_link=sign_in.may_send_link(current_user, volunteer),
     )
 
 
