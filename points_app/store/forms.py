@@ -65,6 +65,10 @@ class ProductForm(FlaskForm):
         _l("Warn when stock is at or below"), default=3,
         validators=[InputRequired(), NumberRange(min=0, max=100_000)],
     )  # fmt: skip
+    barcode = StringField(
+        _l("Barcode (optional)"), validators=[Optional(), Length(max=64)],
+        description=_l("Scan the packaging here: a scanner at the counter then adds it."),
+    )  # fmt: skip
     is_active = BooleanField(_l("On sale"), default=True)
     photo = FileField(_l("Photo (optional)"))
 
@@ -143,3 +147,23 @@ class VoidForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: just the CSRF token, for confirmed actions."""
+
+
+class PhoneSearchForm(FlaskForm):
+    """Find a household without its card by the last four digits of its phone."""
+
+    last_four = StringField(
+        _l("Last four digits of the household's phone"),
+        validators=[DataRequired(), Length(min=4, max=4)],
+    )
+
+
+class CardlessCheckForm(FlaskForm):
+    """The second check before serving a household without its card."""
+
+    household_id = HiddenField(validators=[DataRequired()])
+    how = HiddenField(validators=[DataRequired()])
+    last_four = StringField(
+        _l("Ask the person: last four digits of the household's phone"),
+        validators=[DataRequired(), Length(min=4, max=4)],
+    )

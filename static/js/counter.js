@@ -8,6 +8,36 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // --- refusals: an optional beep, switched on per computer -------------------------
+  var SOUND_KEY = "counter-sound";
+  var soundOn = function () {
+    try { return window.localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { return false; }
+  };
+  var soundToggle = document.getElementById("sound-toggle");
+  if (soundToggle) {
+    soundToggle.checked = soundOn();
+    soundToggle.addEventListener("change", function () {
+      try { window.localStorage.setItem(SOUND_KEY, soundToggle.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+    });
+  }
+  var beep = function () {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    try {
+      var ctx = new Ctx();
+      var osc = ctx.createOscillator();
+      var gain = ctx.createGain();
+      osc.type = "square";
+      osc.frequency.value = 220;
+      gain.gain.value = 0.08;
+      osc.connect(gain);
+      gain.connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.35);
+    } catch (e) { /* no audio: the colour and the icon still say it */ }
+  };
+  if (document.querySelector("[data-sound=refusal]") && soundOn()) beep();
+
   // --- scanning -------------------------------------------------------------------
   var code = document.getElementById("code");
   var scanForm = document.getElementById("scan-form");
@@ -86,6 +116,26 @@
   if (updateBtn) updateBtn.hidden = true;
 
   var items = Array.prototype.slice.call(basket.querySelectorAll("li.product"));
+  var picked = document.getElementById("picked");
+  var emptyText = document.getElementById("empty-basket-text");
+  var showPicked = function () {
+    if (!picked) return;
+    picked.textContent = "";
+    items.forEach(function (li) {
+      var qty = parseInt(li.querySelector("input").value, 10) || 0;
+      if (!qty) return;
+      var span = document.createElement("span");
+      span.className = "picked-item";
+      span.textContent = li.getAttribute("data-name") + " × " + qty;
+      picked.appendChild(span);
+    });
+    if (!picked.childNodes.length && emptyText) {
+      var none = document.createElement("span");
+      none.className = "muted";
+      none.textContent = emptyText.content.textContent;
+      picked.appendChild(none);
+    }
+  };
   var recompute = function () {
     var total = 0;
     items.forEach(function (li) {
@@ -94,6 +144,7 @@
       total += qty * parseInt(li.getAttribute("data-price"), 10);
       li.classList.toggle("picked", qty > 0);
     });
+    showPicked();
     var cap = monthLeft === null ? balance : Math.min(balance, monthLeft);
     totalEl.textContent = total;
     leftEl.textContent = balance - total;
@@ -115,6 +166,68 @@
     li.querySelector(".qty-minus").addEventListener("click", function () { setQty(li, current() - 1); });
     input.addEventListener("input", function () { setQty(li, current()); });
   });
+  // --- finding a product: a barcode scanner (types the code, then Enter), or typing ---
+  var finder = document.getElementById("barcode");
+  var finderStatus = document.getElementById("barcode-status");
+  var tabs = Array.prototype.slice.call(document.querySelectorAll("#category-tabs [data-category]"));
+  var category = "";
+  var filter = function () {
+    var text = finder ? finder.value.trim().toLowerCase() : "";
+    items.forEach(function (li) {
+      var byText = !text || li.getAttribute("data-name").toLowerCase().indexOf(text) >= 0 ||
+        li.getAttribute("data-barcode") === text;
+      var byCategory = !category || li.getAttribute("data-category") === category;
+      li.hidden = !(byText && byCategory);
+    });
+  };
+  tabs.forEach(function (tab) {
+    tab.addEventListener("click", function () {
+      category = tab.getAttribute("data-category");
+      tabs.forEach(function (t) {
+        t.classList.toggle("active", t === tab);
+        t.setAttribute("aria-pressed", t === tab ? "true" : "false");
+      });
+      filter();
+    });
+  });
+  if (finder) {
+    // A scanner types wherever the focus is: bring it back to the product field after a tap.
+    finder.focus();
+    document.addEventListener("click", function () {
+      setTimeout(function () {
+        var active = document.activeElement;
+        if (!active || (active.tagName !== "INPUT" && active.tagName !== "TEXTAREA")) finder.focus();
+      }, 0);
+    });
+    finder.addEventListener("input", filter);
+    finder.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      var text = finder.value.trim();
+      if (!text) return;
+      var hit = items.filter(function (li) { return li.getAttribute("data-barcode") === text; })[0];
+      if (!hit) {
+        var shown = items.filter(function (li) { return !li.hidden; });
+        if (shown.length === 1) hit = shown[0];
+      }
+      if (hit) {
+        var input = hit.querySelector("input");
+        var before = parseInt(input.value, 10) || 0;
+        setQty(hit, before + 1);
+        var after = parseInt(input.value, 10) || 0;
+        finderStatus.textContent = after > before
+          ? hit.getAttribute("data-name") + " × " + after
+          : (finder.getAttribute("data-none-left") || "") + " " + hit.getAttribute("data-name");
+        finderStatus.className = after > before ? "hint" : "hint error";
+      } else {
+        finderStatus.textContent = (finder.getAttribute("data-unknown") || "?") + " " + text;
+        finderStatus.className = "hint error";
+      }
+      finder.value = "";
+      filter();
+    });
+  }
+
   basket.addEventListener("keydown", function (event) {
     // Enter in a quantity box must not confirm the basket by accident.
     if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
