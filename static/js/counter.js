@@ -54,29 +54,38 @@
     var camera = document.getElementById("camera");
     var video = document.getElementById("camera-video");
     var stopBtn = document.getElementById("camera-stop");
+    var cameraNote = document.getElementById("camera-note");
     var stream = null;
     var stopCamera = function () {
       if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
       stream = null;
       camera.hidden = true;
     };
-    if ("BarcodeDetector" in window && navigator.mediaDevices && cameraBtn) {
+    // Where the camera cannot be read, say so and hand over to the photo of the card.
+    var fallBack = function () {
+      stopCamera();
+      cameraBtn.hidden = true;
+      if (cameraNote) cameraNote.hidden = false;
+      var photoInput = document.getElementById("photo");
+      if (photoInput) photoInput.focus();
+    };
+    if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia && cameraBtn) {
       cameraBtn.hidden = false;
       cameraBtn.addEventListener("click", function () {
-        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
-          .then(function (s) {
-            stream = s;
-            video.srcObject = s;
-            camera.hidden = false;
-            return video.play();
-          })
-          .then(function () {
+        Promise.all([
+          makeReader(cameraBtn),
+          navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
+        ]).then(function (both) {
+          var read = both[0];
+          stream = both[1];
+          video.srcObject = stream;
+          camera.hidden = false;
+          return video.play().then(function () {
             var tick = function () {
               if (!stream) return;
-              detector.detect(video).then(function (codes) {
-                if (codes.length && codes[0].rawValue) {
-                  code.value = codes[0].rawValue;
+              read(video).then(function (text) {
+                if (text) {
+                  code.value = text;
                   stopCamera();
                   scanForm.submit();
                 } else {
@@ -85,12 +94,61 @@
               }).catch(function () { setTimeout(tick, 300); });
             };
             tick();
-          })
-          .catch(function () { stopCamera(); cameraBtn.hidden = true; });
+          });
+        }).catch(fallBack);
       });
       stopBtn.addEventListener("click", stopCamera);
     }
   }
+
+  // A QR reader for video frames: the browser's own (BarcodeDetector) where there is one,
+  // else ZXing compiled to WebAssembly, loaded only now (static/vendor, from npm).
+  function makeReader(button) {
+    if ("BarcodeDetector" in window) {
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      return Promise.resolve(function (frame) {
+        return detector.detect(frame).then(function (codes) {
+          return codes.length ? codes[0].rawValue : "";
+        });
+      });
+    }
+    return loadScript(button.getAttribute("data-reader-js")).then(function () {
+      var zxing = window.ZXingWASM;
+      var wasm = button.getAttribute("data-reader-wasm");
+      return zxing.prepareZXingModule({
+        overrides: {
+          locateFile: function (path, prefix) { return /\.wasm$/.test(path) ? wasm : prefix + path; }
+        },
+        fireImmediately: true
+      }).then(function () {
+        var canvas = document.createElement("canvas");
+        var ctx = canvas.getContext("2d", { willReadFrequently: true });
+        return function (frame) {
+          var w = frame.videoWidth, h = frame.videoHeight;
+          if (!w || !h) return Promise.resolve("");
+          var scale = Math.min(1, 800 / Math.max(w, h));
+          canvas.width = Math.round(w * scale);
+          canvas.height = Math.round(h * scale);
+          ctx.drawImage(frame, 0, 0, canvas.width, canvas.height);
+          var pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+          return zxing.readBarcodes(pixels, { formats: ["QRCode"], tryHarder: true, maxNumberOfSymbols: 1 })
+            .then(function (found) { return found.length && found[0].isValid ? found[0].text : ""; });
+        };
+      });
+    });
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      if (!src) { reject(new Error("no reader")); return; }
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
   var photo = document.getElementById("photo");
   if (photo) {
     var photoSubmit = document.getElementById("photo-submit");

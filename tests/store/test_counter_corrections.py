@@ -182,5 +182,5 @@ def test_the_basket_lists_the_barcodes_for_the_scanner(shop, login_as, make_hous
         data={"code": services.household_card_token(household)},
     ).get_data(as_text=True)
     assert 'data-barcode="6900000000017"' in page and 'id="barcode"' in page
-    assert re.search(r'<h1[^>]*>', page) and 'aria-live="polite"' in page
+    assert re.search(r"<h1[^>]*>", page) and 'aria-live="polite"' in page
     assert db.session.scalar(select(Redemption.id)) is None

@@ -84,9 +84,7 @@ def test_wrong_last_four_digits_are_refused_audited_and_stop_after_five_tries(
     right = clerk_client.post(
         f"/store/{shop.store.id}/counter/check", data={**data, "last_four": "5678"}
     )
-    assert right.status_code == 429 and 'data-code="too_many_tries"' in right.get_data(
-        as_text=True
-    )
+    assert right.status_code == 429 and 'data-code="too_many_tries"' in right.get_data(as_text=True)
     assert _actions(household.id).count("household_check_failed") == lookup.MAX_FAILED_CHECKS
 
 
@@ -137,9 +135,7 @@ def test_the_phone_search_lists_masked_names_of_this_community_only(
     assert picked.status_code == 200 and 'name="qty-' in picked.get_data(as_text=True)
 
 
-def test_the_check_refuses_a_household_of_another_community(
-    shop, tree, make_household, in_request
-):
+def test_the_check_refuses_a_household_of_another_community(shop, tree, make_household, in_request):
     other = make_household(community=tree["community_b"], phone="13812345678")
     with pytest.raises(DomainError) as refused:
         lookup.check_household_without_card(
