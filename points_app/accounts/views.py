@@ -9,7 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from points_app.accounts import services
-from points_app.accounts.forms import ChangePasswordForm, LoginForm, RoleForm, UserForm
+from points_app.accounts.forms import (
+    ROLE_LABELS,
+    ChangePasswordForm,
+    LoginForm,
+    RoleForm,
+    UserForm,
+)
 from points_app.accounts.login_throttle import RateLimited, sign_in
 from points_app.accounts.models import Role, RoleAssignment, User
 from points_app.areas.models import Area
@@ -47,15 +53,7 @@ def _unauthorized() -> Any:
 
 def role_label(role: Role | str) -> str:
     """The role's name in the current language."""
-    labels = {
-        "admin": _("Administrator"),
-        "committee": _("Community committee"),
-        "organiser": _("Organiser / social worker"),
-        "grid_worker": _("Grid worker"),
-        "clerk": _("Store clerk"),
-        "volunteer": _("Volunteer"),
-    }
-    return labels[Role(role).value]
+    return str(ROLE_LABELS[Role(role)])
 
 
 @bp.app_context_processor
