@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 PYTEST := $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-.PHONY: run test test-sqlite test-postgres lint translations install clean bench mutation
+.PHONY: run test test-sqlite test-postgres lint translations install vendor clean bench mutation
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -15,7 +15,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) translations
+install: $(STAMP) translations vendor
+
+# Front-end libraries from npm (pinned in package-lock.json), copied into static/vendor/
+# (gitignored): the counter's in-page QR reader. axe-core stays in node_modules for the
+# browser tests' accessibility check.
+VENDOR := static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/zxing
+	cp node_modules/zxing-wasm/dist/iife/reader/index.js $(VENDOR)/zxing/zxing-reader.js
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/zxing/zxing_reader.wasm
+	cp node_modules/zxing-wasm/LICENSE $(VENDOR)/zxing/LICENSE
+	touch $@
+
+vendor: $(VENDOR_STAMP)
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d points_app/translations -f >/dev/null
@@ -73,4 +90,4 @@ mutation: install
 	env -u TEST_DATABASE_URL nice -n 15 $(BIN)/python -m tests.planted_mutants
 
 clean:
-	rm -rf $(VENV) instance/points.db* mutants
+	rm -rf $(VENV) instance/points.db* mutants node_modules $(VENDOR)

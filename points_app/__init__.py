@@ -177,7 +177,10 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
+    from points_app.core.date_display import install_date_filters
     from points_app.core.permissions import Permission, can
+
+    install_date_filters(app)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

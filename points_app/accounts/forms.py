@@ -9,6 +9,16 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from points_app.accounts.models import Role
 
+# Lazy: each page shows them in its own language.
+ROLE_LABELS = {
+    Role.admin: _l("Administrator"),
+    Role.committee: _l("Community committee"),
+    Role.organiser: _l("Organiser / social worker"),
+    Role.grid_worker: _l("Grid worker"),
+    Role.clerk: _l("Store clerk"),
+    Role.volunteer: _l("Volunteer"),
+}
+
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
 PHONE_MESSAGE = _l("Enter an 11-digit mobile number, such as 13812345678.")
 
@@ -68,7 +78,7 @@ class RoleForm(FlaskForm):
     """Grant a role at an area."""
 
     role = SelectField(
-        _l("Role"), choices=[(r.value, r.value) for r in Role], validators=[DataRequired()]
+        _l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role], validators=[DataRequired()]
     )
     area_id = SelectField(_l("Area"), coerce=int, validators=[DataRequired()])
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from points_app.accounts import links, services, sessions
 from points_app.accounts.forms import (
+    ROLE_LABELS,
     ChangePasswordForm,
     LoginForm,
     RoleForm,
@@ -52,15 +53,7 @@ def _unauthorized() -> Any:
 
 def role_label(role: Role | str) -> str:
     """The role's name in the current language."""
-    labels = {
-        "admin": _("Administrator"),
-        "committee": _("Community committee"),
-        "organiser": _("Organiser / social worker"),
-        "grid_worker": _("Grid worker"),
-        "clerk": _("Store clerk"),
-        "volunteer": _("Volunteer"),
-    }
-    return labels[Role(role).value]
+    return str(ROLE_LABELS[Role(role)])
 
 
 @bp.app_context_processor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
@@ -11,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 class AreaForm(FlaskForm):
     """Add an area below another, or rename one."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("area", "Name"), validators=[DataRequired(), Length(max=100)])
     code = StringField(
         _l("Code"),
         validators=[

@@ -119,7 +119,7 @@ class TalkSessionForm(FlaskForm):
     place = StringField(_l("Place"), validators=[DataRequired(), Length(max=200)])
     chair = StringField(_l("Chair"), validators=[DataRequired(), Length(max=100)])
     minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=20_000)])
-    attendees = FieldList(FormField(AttendeeRow), min_entries=len(AttendeeKind))
+    attendees = FieldList(FormField(AttendeeRow), _l("Attendees"), min_entries=len(AttendeeKind))
 
     def fill_kinds(self) -> None:
         """Give each attendee row its kind, in the order of AttendeeKind."""

@@ -34,8 +34,9 @@ OWNER_MODELS: dict[str, type[Volunteer] | type[Organisation] | type[Household]] 
 # Transfers another feature made and must undo itself, so its own records follow.
 REVERSE_ELSEWHERE = {
     "redemption": _l(
-        "This is a love supermarket redemption: void it at the store, so the goods go back "
-        "to stock as well."
+        "This is a love supermarket redemption: void it from its receipt, so the goods go "
+        "back to stock as well. After the store's void window, the community committee can "
+        "still void it there."
     ),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
@@ -49,7 +50,9 @@ class VolunteerForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     """Register or edit a partner organisation."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(
+        lazy_pgettext("organisation", "Name"), validators=[DataRequired(), Length(max=100)]
+    )
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
     area_id = SelectField(_l("Belongs to"), coerce=int, validators=[InputRequired()])
     contact_phone = StringField(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from points_app.store.models import ProductCategory, StockMoveKind
+from points_app.store.models import CATEGORY_LABELS, MOVE_LABELS, ProductCategory, StockMoveKind
 from points_app.store.services import MAX_STOCK_QUANTITY
 
 
@@ -16,7 +17,7 @@ class StoreForm(FlaskForm):
     """Create or edit a store."""
 
     community_id = SelectField(_l("Community"), coerce=int, validators=[DataRequired()])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("store", "Name"), validators=[DataRequired(), Length(max=100)])
     opening_hours = StringField(
         _l("Opening hours"), validators=[Optional(), Length(max=200)],
         description=_l("For example: Tue and Fri 9:00–11:30"),
@@ -49,9 +50,13 @@ class StoreForm(FlaskForm):
 class ProductForm(FlaskForm):
     """Create or edit a product."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(
+        lazy_pgettext("product", "Name"), validators=[DataRequired(), Length(max=100)]
+    )
+    # Lazy labels, not `.label`: a choice is translated when the form is rendered, in the
+    # language of that request, not frozen in the language of the process at import.
     category = SelectField(
-        _l("Category"), choices=[(c.value, c.label) for c in ProductCategory],
+        _l("Category"), choices=[(c.value, CATEGORY_LABELS[c]) for c in ProductCategory],
         validators=[DataRequired()],
     )  # fmt: skip
     unit = StringField(
@@ -65,6 +70,10 @@ class ProductForm(FlaskForm):
         _l("Warn when stock is at or below"), default=3,
         validators=[InputRequired(), NumberRange(min=0, max=100_000)],
     )  # fmt: skip
+    barcode = StringField(
+        _l("Barcode (optional)"), validators=[Optional(), Length(max=64)],
+        description=_l("Scan the packaging here: a scanner at the counter then adds it."),
+    )  # fmt: skip
     is_active = BooleanField(_l("On sale"), default=True)
     photo = FileField(_l("Photo (optional)"))
 
@@ -76,8 +85,8 @@ class StockInForm(FlaskForm):
     kind = SelectField(
         _l("How it came in"),
         choices=[
-            (StockMoveKind.donation.value, StockMoveKind.donation.label),
-            (StockMoveKind.purchase.value, StockMoveKind.purchase.label),
+            (StockMoveKind.donation.value, MOVE_LABELS[StockMoveKind.donation]),
+            (StockMoveKind.purchase.value, MOVE_LABELS[StockMoveKind.purchase]),
         ],
     )
     quantity = IntegerField(
@@ -143,3 +152,23 @@ class VoidForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: just the CSRF token, for confirmed actions."""
+
+
+class PhoneSearchForm(FlaskForm):
+    """Find a household without its card by the last four digits of its phone."""
+
+    last_four = StringField(
+        _l("Last four digits of the household's phone"),
+        validators=[DataRequired(), Length(min=4, max=4)],
+    )
+
+
+class CardlessCheckForm(FlaskForm):
+    """The second check before serving a household without its card."""
+
+    household_id = HiddenField(validators=[DataRequired()])
+    how = HiddenField(validators=[DataRequired()])
+    last_four = StringField(
+        _l("Ask the person: last four digits of the household's phone"),
+        validators=[DataRequired(), Length(min=4, max=4)],
+    )

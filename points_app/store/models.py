@@ -138,6 +138,8 @@ class Product(Model):
     __tablename__ = "products"
     __table_args__ = (
         UniqueConstraint("store_id", "name"),
+        # A barcode names one product per store (NULLs never clash).
+        UniqueConstraint("store_id", "barcode"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("points_price > 0", name="price_positive"),
         CheckConstraint("low_stock_at >= 0", name="low_stock_not_negative"),
@@ -156,6 +158,8 @@ class Product(Model):
     low_stock_at: Mapped[int] = mapped_column(default=3)
     is_active: Mapped[bool] = mapped_column(default=True)
     has_photo: Mapped[bool] = mapped_column(default=False)
+    # The code printed on the packaging (EAN-13 and the like), for a USB scanner.
+    barcode: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     store: Mapped[Store] = relationship(lazy="joined")

@@ -39,6 +39,7 @@ from points_app.store.forms import (
     AdjustForm,
     BasketForm,
     ConfirmForm,
+    PhoneSearchForm,
     PhotoScanForm,
     ProductForm,
     ScanForm,
@@ -56,6 +57,7 @@ from points_app.store.models import (
     StockMoveKind,
     Store,
 )
+from points_app.store.services import lookup
 
 bp = Blueprint("store", __name__, url_prefix="/store")
 
@@ -189,6 +191,7 @@ def _save_photo(product: Product, form: ProductForm) -> None:
 
 def _show_product_error(form: ProductForm, error: DomainError) -> None:
     target = form.photo if error.code in ("invalid_upload", "upload_too_large") else form.name
+    target = form.barcode if error.code == "duplicate_barcode" else target
     target.errors = [str(error.message)]
 
 
@@ -204,6 +207,7 @@ def new_product(store_id: int) -> Any:
                     store, name=form.name.data or "", category=ProductCategory(form.category.data),
                     unit=form.unit.data or "", points_price=form.points_price.data or 0,
                     low_stock_at=form.low_stock_at.data or 0, actor=current_user,
+                    barcode=form.barcode.data,
                 )  # fmt: skip
                 _save_photo(product, form)
         except DomainError as error:
@@ -226,7 +230,7 @@ def edit_product(product_id: int) -> Any:
                     product, actor=current_user, name=form.name.data,
                     category=ProductCategory(form.category.data), unit=form.unit.data,
                     points_price=form.points_price.data, low_stock_at=form.low_stock_at.data,
-                    is_active=form.is_active.data,
+                    is_active=form.is_active.data, barcode=form.barcode.data,
                 )  # fmt: skip
                 _save_photo(product, form)
         except DomainError as error:
@@ -394,8 +398,9 @@ def transfer(store_id: int) -> Any:
 def counter(store_id: int) -> Any:
     store = _load_store(store_id, Permission.redeem)
     return render_template(
-        "store/counter.html", store=store, form=ScanForm(), photo_form=PhotoScanForm()
-    )
+        "store/counter.html", store=store, form=ScanForm(), photo_form=PhotoScanForm(),
+        phone_form=PhoneSearchForm(formdata=None),
+    )  # fmt: skip
 
 
 def _refused_scan(store: Store, error: DomainError, form: ScanForm | None = None) -> Any:
@@ -403,10 +408,11 @@ def _refused_scan(store: Store, error: DomainError, form: ScanForm | None = None
     form.code.data = ""
     return (
         render_template(
-            "store/counter.html", store=store, form=form, photo_form=PhotoScanForm(), error=error
+            "store/counter.html", store=store, form=form, photo_form=PhotoScanForm(), error=error,
+            phone_form=PhoneSearchForm(formdata=None),
         ),
         error.status,
-    )
+    )  # fmt: skip
 
 
 @bp.route("/<int:store_id>/counter", methods=["POST"])
@@ -416,13 +422,18 @@ def scan(store_id: int) -> Any:
     form = ScanForm()
     if not form.validate_on_submit():
         return render_template(
-            "store/counter.html", store=store, form=form, photo_form=PhotoScanForm()
-        ), 400
+            "store/counter.html", store=store, form=form, photo_form=PhotoScanForm(),
+            phone_form=PhoneSearchForm(formdata=None),
+        ), 400  # fmt: skip
+    text = form.code.data or ""
     try:
         household = services.resolve_household_card(
-            form.code.data or "", community=store.community, actor=current_user
+            text, community=store.community, actor=current_user
         )
     except DomainError as error:
+        # Not a card: the number printed on the card, typed by the clerk?
+        if error.code == "invalid_code" and lookup.looks_like_number(text):
+            return without_card.number_check_page(store, text)
         return _refused_scan(store, error, form)
     return _basket_page(store, household, services.household_card_token(household))
 
@@ -455,6 +466,7 @@ def _basket_page(
     key: str | None = None,
     error: DomainError | None = None,
     status: int = 200,
+    served_without_card: bool = False,
 ) -> Any:
     balance = services.household_balance(household)
     use = services.month_use(store, household)
@@ -474,7 +486,7 @@ def _basket_page(
         render_template(
             "store/basket.html", store=store, household=household, balance=balance, use=use,
             products=products, quantities=quantities, total=total, form=form, error=error,
-            per_product_left=per_product_left,
+            per_product_left=per_product_left, served_without_card=served_without_card,
         ),
         status,
     )  # fmt: skip
@@ -519,11 +531,37 @@ def redeem(store_id: int) -> Any:
             )  # fmt: skip
         )
     except DomainError as error:
+        quantities, error = _capped_basket(quantities, error)
         return _basket_page(
             store, household, card, quantities=quantities, key=form.key.data, error=error,
             status=error.status,
         )  # fmt: skip
     return redirect(url_for("store.receipt", redemption_id=redemption.id))
+
+
+def _capped_basket(
+    quantities: dict[int, int], error: DomainError
+) -> tuple[dict[int, int], DomainError]:
+    """After "only N left" (stock or a monthly limit), the line is lowered to N or removed,
+    and the refusal says so: the clerk checks the new total and confirms again."""
+    product_id, left = error.details.get("product_id"), error.details.get("left")
+    if error.code not in ("out_of_stock", "limit_reached") or product_id not in quantities:
+        return quantities, error
+    if not isinstance(left, int):
+        return quantities, error
+    capped = dict(quantities)
+    product = db.session.get(Product, product_id)
+    name = product.name if product else ""
+    if left <= 0:
+        capped.pop(product_id)
+        done = _("%(product)s was taken out of the basket.", product=name)
+    else:
+        capped[product_id] = left
+        done = _("%(product)s was lowered to %(n)s.", product=name, n=left)
+    message = " ".join(
+        (str(error.message), done, _("Check the new total with the household, then confirm."))
+    )
+    return capped, DomainError(error.code, message, error.status, **error.details)
 
 
 def household_landing(scanned: qr.ScannedCode) -> Any:
@@ -562,14 +600,17 @@ def receipt(redemption_id: int) -> Any:
         can(current_user, p, redemption.area) for p in _viewer_perms()
     ):
         abort(404)
+    deadline = services.void_deadline(redemption)
+    is_late = _today() > deadline
     may_void = (
         can(current_user, Permission.void_redemption, redemption.area)
         and not redemption.is_voided
-        and _today() <= services.void_deadline(redemption)
+        and (not is_late or services.may_void_late(current_user, redemption))
     )
     return render_template(
-        "store/receipt.html", redemption=redemption, may_void=may_void, void_form=VoidForm()
-    )
+        "store/receipt.html", redemption=redemption, may_void=may_void, void_form=VoidForm(),
+        is_late=is_late, deadline=deadline,
+    )  # fmt: skip
 
 
 @bp.route("/redemptions/<int:redemption_id>/void", methods=["POST"])
@@ -705,3 +746,7 @@ def replace_card(household_id: int) -> Any:
         "success",
     )
     return redirect(url_for("store.cards", q=household.public_no))
+
+
+# The pages for a household without a working card register their routes on `bp`.
+from points_app.store import without_card  # noqa: E402

@@ -11,16 +11,20 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "points_app" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 METHODS = [("points_app/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+    "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2),
+}  # fmt: skip
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 
 
-def _source_messages() -> set[str]:
-    found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+def _source_messages() -> set[tuple[str | None, str]]:
+    """(message context, message) of every translatable string in the code."""
+    found: set[tuple[str | None, str]] = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), METHODS, keywords=KEYWORDS
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
 
 
@@ -32,11 +36,11 @@ def _catalog():
 def test_every_message_in_the_code_has_a_chinese_translation():
     catalog = _catalog()
     translated = {
-        m.id[0] if isinstance(m.id, tuple) else m.id
+        (m.context, m.id[0] if isinstance(m.id, tuple) else m.id)
         for m in catalog
         if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
     }
-    missing = sorted(_source_messages() - translated)
+    missing = sorted(_source_messages() - translated, key=str)
     assert not missing, f"{len(missing)} messages lack a Chinese translation, e.g. {missing[:5]}"
 
 

@@ -239,7 +239,7 @@ def test_store_redemptions_are_voided_at_the_store_not_here(login_as, people, tr
     )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "void it at the store" in page
+    assert "void it from its receipt" in page
     assert _transfer_count() == 3
 
 

@@ -33,7 +33,7 @@ from points_app.store.services.common import (
 from points_app.store.services.limits import MonthUse, month_use
 from points_app.store.services.redemptions import DaySummary, day_summary, redeem_basket
 from points_app.store.services.stock import adjust_stock, receive_stock, transfer_stock
-from points_app.store.services.voids import void_deadline, void_redemption
+from points_app.store.services.voids import may_void_late, void_deadline, void_redemption
 
 __all__ = [
     "BasketLine",
@@ -63,6 +63,7 @@ __all__ = [
     "transfer_stock",
     "update_product",
     "update_store",
+    "may_void_late",
     "void_deadline",
     "void_redemption",
 ]

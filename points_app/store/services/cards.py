@@ -55,7 +55,20 @@ def resolve_household_card(
 
 def _household_code(scanned: qr.ScannedCode | str) -> qr.ScannedCode:
     if isinstance(scanned, str):
-        scanned = qr.verify(scanned)
+        try:
+            scanned = qr.verify(scanned)
+        except DomainError as error:
+            if error.code != "invalid_code":
+                raise
+            raise _card_refusal(
+                "invalid_code",
+                _l(
+                    "The scanner read a code that is not one of our household cards, or the "
+                    "card is damaged. Scan it again; if it still fails, type the number "
+                    "printed on the card."
+                ),
+                400,
+            ) from None
     if scanned.kind != "household":
         raise _card_refusal(
             "invalid_code",

@@ -104,9 +104,12 @@ def create_product(
     points_price: int,
     actor: Any,
     low_stock_at: int = 3,
+    barcode: str | None = None,
 ) -> Product:
     """Put a new product on a store's shelf, with no stock yet (stock comes by stock-in)."""
     name = _clean(name, 100)
+    barcode = _clean_barcode(barcode)
+    _check_barcode_free(store, barcode, None)
     if not name or not _clean(unit, 20):
         raise DomainError("validation_error", _l("A product needs a name and a unit."), 422)
     if not isinstance(points_price, int) or points_price <= 0:
@@ -124,6 +127,7 @@ def create_product(
         unit=_clean(unit, 20),
         points_price=points_price,
         low_stock_at=max(low_stock_at, 0),
+        barcode=barcode,
     )
     db.session.add(product)
     db.session.flush()
@@ -131,7 +135,36 @@ def create_product(
     return product
 
 
-PRODUCT_FIELDS = ("name", "category", "unit", "points_price", "low_stock_at", "is_active")
+PRODUCT_FIELDS = (
+    "name", "category", "unit", "points_price", "low_stock_at", "is_active", "barcode",
+)  # fmt: skip
+
+
+def _clean_barcode(value: str | None) -> str | None:
+    """A barcode as the scanner types it, without spaces; empty means none."""
+    cleaned = "".join((value or "").split())[:64]
+    if cleaned and not cleaned.isprintable():
+        raise DomainError("validation_error", _l("A barcode is letters and digits only."), 422)
+    return cleaned or None
+
+
+def _check_barcode_free(store: Store, barcode: str | None, product_id: int | None) -> None:
+    if barcode is None:
+        return
+    other = db.session.scalars(
+        select(Product).where(Product.store_id == store.id, Product.barcode == barcode)
+    ).first()
+    if other is not None and other.id != product_id:
+        raise DomainError(
+            "duplicate_barcode",
+            _l(
+                "Barcode %(code)s is already on %(name)s at this store. Check the packaging, "
+                "or remove the barcode from %(name)s first.",
+                code=barcode,
+                name=other.name,
+            ),
+            409,
+        )
 
 
 def update_product(product: Product, *, actor: Any, **changes: Any) -> Product:
@@ -141,6 +174,9 @@ def update_product(product: Product, *, actor: Any, **changes: Any) -> Product:
             raise TypeError(key)
         if key in ("name", "unit"):
             changes[key] = _clean(value, 100 if key == "name" else 20)
+        if key == "barcode":
+            changes[key] = _clean_barcode(value)
+            _check_barcode_free(product.store, changes[key], product.id)
     name = changes.get("name", product.name)
     try:
         # The changes go inside the savepoint: begin_nested() flushes what is pending

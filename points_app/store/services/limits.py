@@ -84,7 +84,8 @@ def _check_limits(
     if use.visits_left is not None and use.visits_left < 1:
         raise _limit_reached(
             _l(
-                "Monthly visit limit reached: %(limit)s visits a month at this store.",
+                "Monthly visit limit reached: %(limit)s visits a month at this store. Nothing was "
+                "redeemed; the household can come again next month.",
                 limit=store.monthly_visits_limit,
             ),
             limit="visits_per_month",
@@ -94,7 +95,8 @@ def _check_limits(
         raise _limit_reached(
             _l(
                 "Monthly points limit: %(limit)s points a month at this store; "
-                "%(left)s left this month, this basket needs %(total)s.",
+                "%(left)s left this month, this basket needs %(total)s. Take goods out of "
+                "the basket until the total is at most %(left)s.",
                 limit=store.monthly_points_limit,
                 left=use.points_left,
                 total=total,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -31,11 +32,18 @@ def void_deadline(redemption: Redemption) -> dt.date:
     return local_date(redemption.created_at) + dt.timedelta(days=redemption.store.void_days)
 
 
+def may_void_late(actor: User, redemption: Redemption) -> bool:
+    """After the void window only the community committee (who may reverse transfers in
+    the redemption's community) may still void: the same void, with the same effects."""
+    return can(actor, Permission.reverse_transfers, redemption.area)
+
+
 def void_redemption(
     redemption: Redemption, *, actor: User, reason: str, now: dt.datetime | None = None
 ) -> Redemption:
     """Undo a redemption: the points go back by a reversing transfer, the stock by moves
-    back in. Only by a user who may void, with a reason, within the store's void window."""
+    back in. Only by a user who may void, with a reason, within the store's void window
+    (after it, only by the committee: `may_void_late`)."""
     now = now or utcnow()
     if not can(actor, Permission.void_redemption, redemption.area):
         raise Forbidden(str(_l("You may not void redemptions at this store.")))
@@ -46,13 +54,16 @@ def void_redemption(
     db.session.refresh(redemption)
     if redemption.status is RedemptionStatus.voided:
         raise DomainError("already_voided", _l("This redemption was already voided."), 409)
-    if local_date(now) > void_deadline(redemption):
+    is_late = local_date(now) > void_deadline(redemption)
+    if is_late and not may_void_late(actor, redemption):
         raise DomainError(
             "void_window_passed",
             _l(
-                "This redemption is from %(day)s; it can no longer be voided here. "
-                "Ask the community committee to correct it.",
-                day=local_date(redemption.created_at).isoformat(),
+                "This redemption is from %(day)s, past the store's void window, so a clerk "
+                "can no longer void it. Ask the community committee: they can void it from "
+                "this receipt (no. %(id)s).",
+                day=format_date(local_date(redemption.created_at), "long"),
+                id=redemption.id,
             ),
             409,
         )
@@ -75,5 +86,5 @@ def void_redemption(
     redemption.void_reason = reason
     redemption.void_transfer_id = reversal.id
     db.session.flush()
-    audit.record(actor, "redemption_voided", "redemption", redemption.id)
+    audit.record(actor, "redemption_voided", "redemption", redemption.id, late=is_late)
     return redemption
