@@ -273,3 +273,26 @@ def test_a_replaced_volunteer_card_is_refused_with_410_and_says_why(app, people)
         assert str(error.message) == (
             "This card has been replaced by a newer one. Ask for the new card."
         )
+
+
+def test_a_volunteer_card_is_not_an_event_code_and_says_so(app, people):
+    with app.test_request_context():
+        card = qr.verify(services.person_token(people["v"]))
+        error = _refused("invalid_code", services.event_from_code, card)
+        assert error.status == 400
+        assert str(error.message) == "This is not an event code. Scan the code of the event."
+
+
+def test_an_expired_event_code_is_a_410_that_says_scan_again(app, make_event, now):
+    event = make_event(rotates_code=True)
+    window = qr.current_window(now.timestamp())
+    with app.test_request_context():
+        error = _refused(
+            "expired_code",
+            services.event_from_code,
+            qr.verify(qr.sign("event", event.id, window - 2)),
+        )
+        assert error.status == 410
+        assert (
+            str(error.message) == "This code has expired. Scan the code shown at the event again."
+        )
