@@ -19,11 +19,16 @@ def svg_modules(svg: str) -> tuple[int, set[tuple[int, int]]]:
     return int(side.group(1)), {(int(x), int(y)) for x, y, _h, _v in squares}
 
 
-def decode_svg(svg: str) -> list[str]:
-    """Draw the SVG's modules on a bitmap and read it as a camera would: the texts found."""
+def read_svg(svg: str) -> list[zxingcpp.Barcode]:
+    """Draw the SVG's modules on a bitmap and read it as a camera would."""
     side, dark = svg_modules(svg)
     scale = 8
     image = Image.new("L", (side * scale, side * scale), 255)
     for x, y in dark:
         image.paste(0, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
-    return [b.text for b in zxingcpp.read_barcodes(image) if b.valid]
+    return [b for b in zxingcpp.read_barcodes(image) if b.valid]
+
+
+def decode_svg(svg: str) -> list[str]:
+    """The texts a camera reads in the SVG's QR code."""
+    return [b.text for b in read_svg(svg)]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 import pytest
+import time_machine
 
 from points_app.core import qr
 from points_app.core.errors import DomainError
-from tests.qrcodes import decode_svg, svg_modules
+from tests.qrcodes import decode_svg, read_svg, svg_modules
 
 
 def test_signed_token_round_trips(app):
@@ -97,3 +101,41 @@ def test_only_the_canonical_spelling_of_a_token_verifies(app, kind):
                 else:
                     accepted.append(candidate)
             assert accepted == [token]
+def test_a_code_url_is_absolute_and_leads_to_the_landing(app):
+    with app.test_request_context():
+        assert qr.code_url("e.1.sig") == "http://localhost/q/e.1.sig"
+
+
+def test_a_rotation_window_is_thirty_seconds_counted_from_the_epoch(app):
+    assert [qr.current_window(t) for t in (0, 29.99, 30, 59.9, 60)] == [0, 0, 1, 1, 2]
+    assert isinstance(qr.current_window(45.5), int)
+    with time_machine.travel(dt.datetime.fromtimestamp(3_000_015, dt.UTC), tick=False):
+        assert qr.current_window() == 100_000
+
+
+def test_a_damaged_code_is_refused_with_a_400_and_a_plain_message(app):
+    with pytest.raises(DomainError) as refused:
+        qr.verify("not a code at all")
+    assert (refused.value.code, refused.value.status) == ("invalid_code", 400)
+    with app.test_request_context():
+        assert str(refused.value.message) == (
+            "This code is not one of ours, or it is damaged. Ask the organiser for the right one."
+        )
+
+
+def test_the_svg_is_drawn_at_its_box_size_with_medium_error_correction(app):
+    url = "http://127.0.0.1/q/h.3.1.sig"
+    side, _dark = svg_modules(qr.svg(url))
+    assert f'width="{side}mm"' in qr.svg(url)  # 10 px boxes: 1 mm a module
+    assert f'width="{2 * side}mm"' in qr.svg(url, box_size=20)
+    (barcode,) = read_svg(qr.svg(url))
+    assert barcode.ec_level == "M"
+
+
+def test_the_png_has_eight_pixel_boxes_and_a_two_module_border(app):
+    from PIL import Image
+
+    url = "http://127.0.0.1/q/h.3.1.sig"
+    side, _dark = svg_modules(qr.svg(url))  # modules plus the same 2-module border
+    assert Image.open(io.BytesIO(qr.png(url))).size == (8 * side, 8 * side)
+    assert Image.open(io.BytesIO(qr.png(url, box_size=4))).size == (4 * side, 4 * side)

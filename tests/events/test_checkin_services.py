@@ -244,3 +244,55 @@ def test_person_card_is_not_an_event_code(app, event, people):
         _refused(
             "invalid_code", services.event_from_code, qr.verify(services.person_token(people["v"]))
         )
+
+
+def test_an_event_code_is_not_a_volunteer_card(app, event):
+    with app.test_request_context():
+        error = _refused(
+            "invalid_code", services.volunteer_from_card, qr.verify(services.event_token(event))
+        )
+        assert error.status == 400
+        assert str(error.message) == "This is not a volunteer card. Scan the volunteer's card."
+
+
+def test_a_card_of_no_volunteer_is_invalid(app, people):
+    with app.test_request_context():
+        error = _refused(
+            "invalid_code", services.volunteer_from_card, qr.verify(qr.sign("person", 999, 1))
+        )
+        assert error.status == 400
+
+
+def test_a_replaced_volunteer_card_is_refused_with_410_and_says_why(app, people):
+    with app.test_request_context():
+        old = services.person_token(people["v"])
+        services.reissue_person_card(people["v"], actor=people["organiser"])
+        db.session.commit()
+        error = _refused("card_revoked", services.volunteer_from_card, qr.verify(old))
+        assert error.status == 410
+        assert str(error.message) == (
+            "This card has been replaced by a newer one. Ask for the new card."
+        )
+
+
+def test_a_volunteer_card_is_not_an_event_code_and_says_so(app, people):
+    with app.test_request_context():
+        card = qr.verify(services.person_token(people["v"]))
+        error = _refused("invalid_code", services.event_from_code, card)
+        assert error.status == 400
+        assert str(error.message) == "This is not an event code. Scan the code of the event."
+
+
+def test_an_expired_event_code_is_a_410_that_says_scan_again(app, make_event, now):
+    event = make_event(rotates_code=True)
+    window = qr.current_window(now.timestamp())
+    with app.test_request_context():
+        error = _refused(
+            "expired_code",
+            services.event_from_code,
+            qr.verify(qr.sign("event", event.id, window - 2)),
+        )
+        assert error.status == 410
+        assert (
+            str(error.message) == "This code has expired. Scan the code shown at the event again."
+        )
