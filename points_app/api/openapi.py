@@ -233,7 +233,13 @@ def _operation(
     refused = "`invalid_text`: a text holds a control character, NUL or a lone surrogate."
     if op.body is not None:
         refused = "`validation_error`: the body is not JSON (or nested too deeply). " + refused
-    responses.setdefault(400, _response(400, refused))
+    if 400 in responses:
+        responses[400] = {
+            **responses[400],
+            "description": responses[400]["description"] + " " + refused,
+        }
+    else:
+        responses[400] = _response(400, refused)
     if op.body is not None or op.query is not None or idempotency is not None:
         text = "`validation_error`: an input is missing or wrong; `details.field` names it."
         if idempotency is not None:

@@ -170,7 +170,7 @@ def test_reverse_with_reason_and_only_once(login_as, people, funded):
     client = login_as(people["committee"])
     gift = db.session.scalars(select(Transfer).where(Transfer.kind == TransferKind.give)).one()
     page = client.get(f"/ledger/transfers/{gift.id}/reverse").get_data(as_text=True)
-    assert "confirm(" in page
+    assert "data-confirm=" in page
     key = re.search(r'name="idempotency_key" type="hidden" value="(\w+)"', page)
     assert key
     data = {"reason": "结对对象填错", "idempotency_key": key.group(1)}

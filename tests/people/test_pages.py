@@ -404,7 +404,7 @@ def test_ending_a_pairing_with_a_date(client, people, admin, login_as):
     login_as(admin)
     pairing = people["pairing_a"]
     page = client.get(f"/pairings/{pairing.id}").get_data(as_text=True)
-    assert "End pairing" in page and "confirm(" in page
+    assert "End pairing" in page and "data-confirm=" in page
     page = client.post(f"/pairings/{pairing.id}/end", data={"end_date": "2025-12-01"}).get_data(
         as_text=True
     )
