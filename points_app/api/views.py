@@ -158,14 +158,14 @@ def _me_json(user: User) -> dict[str, Any]:
 @api_doc(
     "Get a bearer token",
     description="Sign in with username (or mobile number) and password. The token "
-    "lasts 30 days. Repeated wrong passwords block the username and the client IP "
-    "for a while (429, with Retry-After).",
+    "lasts 30 days. After a few wrong passwords the username and the client IP must "
+    "wait before the next try, twice as long each time (429, with Retry-After).",
     tags=["auth"],
     body=TOKEN_REQUEST,
     responses={
         200: ("The token", TOKEN),
         401: "`invalid_credentials`: wrong username or password.",
-        429: "`rate_limited`: too many wrong tries; `details.retry_after` is in seconds.",
+        429: "`rate_limited`: wait first; `details.retry_after` (and Retry-After) in seconds.",
     },
 )
 def create_token() -> Any:

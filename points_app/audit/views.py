@@ -22,9 +22,9 @@ def _day(name: str, *, end: bool = False) -> dt.datetime | None:
         day = dt.date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    if not 1900 <= day.year <= 9000:  # out of any log's range (and of datetime's, in UTC)
+        return None
     if end:
-        if day >= dt.date.max:
-            return None
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(), tzinfo=local_zone()).astimezone(dt.UTC)
 

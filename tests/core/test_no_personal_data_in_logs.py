@@ -68,8 +68,22 @@ def captured_logs() -> Iterator[_Collect]:
         engine_logger.setLevel(before[1])
 
 
+def _rolled_back(work: Any) -> Any:
+    # Roll back before Flask logs the error and renders its page (as a unit of work does),
+    # so that the error page does not meet an aborted PostgreSQL transaction.
+    def view() -> str:
+        try:
+            work()
+        except Exception:
+            db.session.rollback()
+            raise
+        return "unreachable"
+
+    return view
+
+
 def _add_failing_routes(app: Flask) -> None:
-    def duplicate_phone() -> str:
+    def duplicate_phone() -> None:
         # A unique phone twice: PostgreSQL's message quotes the duplicate key's value.
         for n in (1, 2):
             db.session.execute(
@@ -79,11 +93,11 @@ def _add_failing_routes(app: Flask) -> None:
                 ),
                 {"u": f"dup{n}", "phone": OTHER_PHONE},
             )
-        return "unreachable"
 
-    def bad_statement() -> str:
+    def bad_statement() -> None:
         db.session.execute(text("INSERT INTO no_such_table (phone) VALUES (:p)"), {"p": PHONE})
-        return "unreachable"
+
+    duplicate_phone, bad_statement = _rolled_back(duplicate_phone), _rolled_back(bad_statement)
 
     app.add_url_rule("/_test/duplicate-phone", "dup_phone", duplicate_phone, methods=["POST"])
     app.add_url_rule("/_test/bad-statement", "bad_statement", bad_statement, methods=["POST"])
