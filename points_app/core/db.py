@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import random
 import sqlite3
 import time
@@ -199,7 +198,7 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = _sqlite_begin_mode(conn)
-        if mode == "IMMEDIATE" and os.environ.get("POINTS_SQLITE_BEGIN") == "retry":
+        if mode == "IMMEDIATE":
             _begin_immediate(conn.connection.dbapi_connection)
         else:
             conn.exec_driver_sql(f"BEGIN {mode}")

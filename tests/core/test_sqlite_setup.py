@@ -8,6 +8,7 @@ they never queue behind writers.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -168,3 +169,45 @@ def test_deferred_writer_would_fail_which_is_why_writes_begin_immediate(app: Fla
     assert len(outcome) == 1
     assert isinstance(outcome[0], OperationalError)
     assert "locked" in str(outcome[0]) or "busy" in str(outcome[0]).lower()
+
+
+class _BusyConnection:
+    """A DB-API connection whose BEGIN IMMEDIATE finds the lock taken `busy` times."""
+
+    def __init__(self, busy: int):
+        self.busy = busy
+        self.statements: list[str] = []
+
+    def execute(self, sql: str) -> None:
+        self.statements.append(sql)
+        if sql == "BEGIN IMMEDIATE" and self.busy:
+            self.busy -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+
+def test_a_waiting_writer_tries_again_within_milliseconds_and_restores_the_busy_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from points_app.core import db as core_db
+
+    naps: list[float] = []
+    monkeypatch.setattr(core_db.time, "sleep", naps.append)
+    conn = _BusyConnection(busy=20)
+    core_db._begin_immediate(conn)
+    assert conn.statements.count("BEGIN IMMEDIATE") == 21
+    # SQLite's own handler would be sleeping 25-100 ms a try by now.
+    assert len(naps) == 20 and max(naps) <= 0.003
+    assert conn.statements[0] == "PRAGMA busy_timeout=0"
+    assert conn.statements[-1] == f"PRAGMA busy_timeout={int(core_db.BUSY_TIMEOUT * 1000)}"
+
+
+def test_a_writer_gives_up_after_the_busy_timeout(monkeypatch: pytest.MonkeyPatch):
+    from points_app.core import db as core_db
+
+    clock = iter(range(0, 1000))
+    monkeypatch.setattr(core_db.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(core_db.time, "sleep", lambda _s: None)
+    conn = _BusyConnection(busy=10**6)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        core_db._begin_immediate(conn)
+    assert conn.statements[-1].startswith("PRAGMA busy_timeout=")
