@@ -317,7 +317,9 @@ def _receiver(account_id: int, payer: Account) -> Account:
         201: ("The transfer made", TRANSFER),
         403: "`forbidden`: the caller may not move points out of this account, or not to that one.",
         404: "`not_found`: no such account among those the caller may see.",
-        409: "`insufficient_points` (`details.missing`, `details.balance`).",
+        409: "`insufficient_points` (`details.missing`, `details.balance`; when points on "
+        "public notice are why, also `details.available`, `details.pending` and "
+        "`details.spendable_on`, the local date enough become spendable).",
     },
 )
 @idempotent

@@ -238,8 +238,10 @@ def store_products(store_id: int) -> Any:
         400: "`invalid_code`: a forged or damaged card.",
         403: "`other_community`: the card is for another community's store.",
         404: "`not_found`: no such store, or not one the caller works at.",
-        409: "`insufficient_points` (`details.missing`), `out_of_stock` (`details.product`, "
-        "`details.left`), `limit_reached` (`details.limit`), `product_unavailable`.",
+        409: "`insufficient_points` (`details.missing`; with points on public notice also "
+        "`details.available`, `details.pending`, `details.spendable_on`), "
+        "`out_of_stock` (`details.product`, `details.left`), "
+        "`limit_reached` (`details.limit`), `product_unavailable`.",
         410: "`card_revoked`: the card was replaced; `household_inactive`.",
     },
 )

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from points_app.areas.models import Area
 from points_app.core.audit import record
@@ -249,6 +249,11 @@ def count_lookup(connection: Connection, ip: str, *, now: dt.datetime | None = N
     )
     if oldest is not None:
         raise RateLimited(max(1, math.ceil((oldest + VERIFY_WINDOW - now).total_seconds())))
+    connection.execute(  # this address's look-ups older than the window count no more
+        delete(VerifyLookup).where(
+            VerifyLookup.ip == ip, VerifyLookup.created_at <= now - VERIFY_WINDOW
+        )
+    )
     connection.execute(insert(VerifyLookup).values(ip=ip, created_at=now))
 
 

@@ -192,3 +192,15 @@ def test_organiser_issues_and_revokes_from_the_certificates_page(
     db.session.rollback()
     sign_in_as(people["other_user"])
     assert client.get("/recognition/certificates").status_code == 403
+
+
+def test_verification_limit_lifts_after_the_window(app: Any, client: Any) -> None:
+    import time_machine
+
+    app.config["VERIFY_MAX_PER_WINDOW"] = 2
+    start = dt.datetime(2027, 3, 1, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        codes = [client.get("/recognition/verify/ZY2027-2222222222").status_code for _ in "abc"]
+    assert codes == [200, 200, 429]
+    with time_machine.travel(start + certificates.VERIFY_WINDOW, tick=False):
+        assert client.get("/recognition/verify/ZY2027-2222222222").status_code == 200

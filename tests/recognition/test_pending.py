@@ -144,3 +144,18 @@ def test_verify_reports_pending_points_that_were_spent(
     db.session.commit()
     problems = [p for r in run_checks() if r.name == "pending credits" for p in r.problems]
     assert problems and "pending points were spent" in problems[0]
+
+
+def test_ledger_verify_command_checks_pending_credits(
+    tree: dict[str, Any], people: Any, runner: Any, now: dt.datetime
+) -> None:
+    issuance = ledger.system_account(tree["community_a"], AccountKind.issuance)
+    account = ledger.account_for_volunteer(people["v"])
+    award = ledger.transfer(
+        debit=issuance, credit=account, amount=4, kind=TransferKind.earn, actor=None
+    )
+    hold_credit(award, now + dt.timedelta(days=1))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "pending credits: pending credits 1, points pending 4: ok" in result.output
