@@ -39,6 +39,9 @@ class Query:
     filter: str = ""
     unmasked: bool = False
     today: dt.date = field(default_factory=local_today)
+    label: Callable[[Callable[[Any], Any], Any], str] = field(
+        default_factory=lambda: label_cache(), repr=False, compare=False
+    )
 
     def filters(self) -> dict[str, str]:
         """The query as the audit log and the links keep it."""
@@ -96,6 +99,19 @@ def mask_columns(values: tuple[Any, ...], personal: list[int]) -> tuple[Any, ...
     for index in personal:
         out[index] = mask_name(out[index]) if out[index] else out[index]
     return tuple(out)
+
+
+def label_cache() -> Callable[[Callable[[Any], Any], Any], str]:
+    """A per-export memo of enum labels: a label is looked up once, not once per row."""
+    seen: dict[tuple[Any, Any], str] = {}
+
+    def label(fn: Callable[[Any], Any], value: Any) -> str:
+        key = (fn, value)
+        if key not in seen:
+            seen[key] = str(fn(value))
+        return seen[key]
+
+    return label
 
 
 def local_text(moment: dt.datetime | None) -> str:

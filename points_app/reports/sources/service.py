@@ -115,7 +115,8 @@ def _attendances(q: Query, cm: CommunityMap) -> Select[Any]:
 
 def _attendance_row(row: Any, q: Query) -> tuple[Any, ...]:
     _cid, when, community, title, kind, name, minutes, points = row
-    return (local_text(when), community, title, kind_label(kind), name, minutes or 0, points or 0)
+    kind_name = q.label(kind_label, kind)
+    return (local_text(when), community, title, kind_name, name, minutes or 0, points or 0)
 
 
 ATTENDANCES = Source(
