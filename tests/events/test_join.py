@@ -203,3 +203,6 @@ def test_an_event_that_needs_a_sign_up_records_one_instead_of_a_check_in(
     assert client.post(f"/events/{event.id}/join", data=_form(tree)).status_code == 302
     signup = db.session.scalars(select(EventSignup)).one()
     assert signup.approved_at is None and db.session.scalar(select(Attendance.id)) is None
+    g.pop("_login_user", None)
+    page = client.get(f"/events/{event.id}/here").get_data(as_text=True)
+    assert "Sign-up needed" in page and 'value="in"' not in page
