@@ -108,12 +108,13 @@ def give(kind: str, owner_id: int) -> Any:
 def _give(kind: str, owner_id: int, household_id: int, form: GiveForm) -> Transfer:
     owner = _load_owner(kind, owner_id)
     household = db.session.get(Household, household_id)
-    assert owner is not None and household is not None
-    debit = (
-        services.account_for_volunteer(owner)
-        if isinstance(owner, Volunteer)
-        else services.account_for_organisation(owner)  # type: ignore[arg-type]
-    )
+    assert household is not None
+    if isinstance(owner, Volunteer):
+        debit = services.account_for_volunteer(owner)
+    elif isinstance(owner, Organisation):
+        debit = services.account_for_organisation(owner)
+    else:  # the page checked the kind before
+        raise AssertionError(kind)
     return giving.move_points(
         debit=debit,
         credit=services.account_for_household(household),

@@ -177,3 +177,32 @@ def test_checking_out_minutes_after_checking_in_warns_of_zero_minutes(
     _scan(app, client, event)
     page = client.get(f"/events/{event.id}/here").get_data(as_text=True)
     assert "counts 0 minutes" in page and "data-confirm" in page
+
+
+def test_signing_up_before_check_in_opens_keeps_the_account_and_shows_the_start(
+    app, client, make_event, tree, now
+):
+    event = make_event(starts_at=now + dt.timedelta(hours=2), ends_at=now + dt.timedelta(hours=3))
+    _scan(app, client, event)
+    response = client.post(f"/events/{event.id}/join", data=_form(tree))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Volunteer.id).where(Volunteer.phone == "13755550001"))
+    assert db.session.scalar(select(Attendance.id)) is None
+    g.pop("_login_user", None)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Starts at" in page and "starts at" in page  # the heading and the refusal
+
+
+def test_an_event_that_needs_a_sign_up_records_one_instead_of_a_check_in(
+    app, client, make_event, tree
+):
+    from points_app.events.models import EventSignup
+
+    event = make_event(signup_required=True)
+    _scan(app, client, event)
+    assert client.post(f"/events/{event.id}/join", data=_form(tree)).status_code == 302
+    signup = db.session.scalars(select(EventSignup)).one()
+    assert signup.approved_at is None and db.session.scalar(select(Attendance.id)) is None
+    g.pop("_login_user", None)
+    page = client.get(f"/events/{event.id}/here").get_data(as_text=True)
+    assert "Sign-up needed" in page and 'value="in"' not in page

@@ -29,7 +29,7 @@ from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
 from points_app.core.web import load_or_404, unit_of_work
 from points_app.events import services
-from points_app.events.models import Attendance, Event
+from points_app.events.models import Attendance, Event, EventSignup
 from points_app.events.views import bp
 from points_app.events.views.common import wants_json
 from points_app.extensions import db
@@ -144,6 +144,7 @@ def here(event_id: int) -> Any:
         opens_at=event.starts_at - services.EARLY_CHECKIN,
         not_open_yet=now < event.starts_at - services.EARLY_CHECKIN,
         has_ended=now > event.ends_at,
+        signup_waiting=attendance is None and _signup_waiting(event, volunteer.id),
         pairings=services.current_pairings(volunteer) if attendance is None else [],
         points=(
             services.points_for(event, attendance.minutes)
@@ -155,6 +156,18 @@ def here(event_id: int) -> Any:
 
 
 SHORT_STAY_MINUTES = 10
+
+
+def _signup_waiting(event: Event, volunteer_id: int) -> bool:
+    """The event needs a sign-up, and this volunteer's is not approved yet (or missing)."""
+    if not event.signup_required:
+        return False
+    approved = db.session.scalar(
+        select(EventSignup.approved_at).where(
+            EventSignup.event_id == event.id, EventSignup.volunteer_id == volunteer_id
+        )
+    )
+    return approved is None
 
 
 def _checkout_question(event: Event, attendance: Attendance | None, now: Any) -> str:
