@@ -189,6 +189,24 @@ def camera_page(_playwright: Any, tmp_path: Path) -> Iterator[Callable[[str], An
         browser.close()
 
 
+# No inline script, no eval: only WebAssembly may be compiled ('wasm-unsafe-eval').
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'"
+)
+
+
+def _with_strict_csp(route: Any) -> None:
+    """Serve the counter's pages under a strict Content-Security-Policy."""
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    route.fulfill(
+        response=response, headers={**response.headers, "content-security-policy": STRICT_CSP}
+    )
+
+
 def test_the_camera_reads_a_card_in_the_page_without_barcode_detector(
     app, live_server, camera_page, sign_in, tree, make_user
 ):
@@ -196,6 +214,7 @@ def test_the_camera_reads_a_card_in_the_page_without_barcode_detector(
     page = camera_page(ids["cards"][0])
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    page.route("**/store/**", _with_strict_csp)
     sign_in(page, "clerk", PASSWORD)
     page.goto(live_server(f"/store/{ids['store']}/counter"))
     assert page.evaluate("'BarcodeDetector' in window") is False
