@@ -36,6 +36,10 @@ PRODUCT = component(
             "points_price": {"type": "integer", "minimum": 1},
             "stock": {"type": "integer", "minimum": 0},
             "is_low": {"type": "boolean", "description": "Stock at or below the warning level."},
+            "barcode": {
+                "type": ["string", "null"],
+                "description": "The code on the packaging, unique within the store.",
+            },
         },
     },
 )
@@ -163,6 +167,7 @@ def _product_json(product: Product) -> dict[str, Any]:
         "points_price": product.points_price,
         "stock": product.stock,
         "is_low": product.is_low,
+        "barcode": product.barcode,
     }
 
 
@@ -269,7 +274,7 @@ def _digest(key: str) -> str:
 @api_doc(
     "Void a redemption: points and stock go back",
     description="By a user who may void at the store, within the store's void window "
-    "(the same day by default).",
+    "(the same day by default); after it, by the community committee only.",
     tags=["store"],
     body=VOID_REQUEST,
     responses={

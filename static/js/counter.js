@@ -248,7 +248,10 @@
       filter();
     });
   });
-  if (finder) {
+  // A USB scanner sits at a counter PC (a fine pointer); on a phone, focusing the field
+  // would only pop up the keyboard over the goods.
+  var atCounterPc = window.matchMedia && window.matchMedia("(pointer: fine)").matches;
+  if (finder && atCounterPc) {
     // A scanner types wherever the focus is: bring it back to the product field after a tap.
     finder.focus();
     document.addEventListener("click", function () {
@@ -257,6 +260,8 @@
         if (!active || (active.tagName !== "INPUT" && active.tagName !== "TEXTAREA")) finder.focus();
       }, 0);
     });
+  }
+  if (finder) {
     finder.addEventListener("input", filter);
     finder.addEventListener("keydown", function (event) {
       if (event.key !== "Enter") return;

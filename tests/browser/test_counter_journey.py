@@ -189,6 +189,24 @@ def camera_page(_playwright: Any, tmp_path: Path) -> Iterator[Callable[[str], An
         browser.close()
 
 
+# No inline script, no eval: only WebAssembly may be compiled ('wasm-unsafe-eval').
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'"
+)
+
+
+def _with_strict_csp(route: Any) -> None:
+    """Serve the counter's pages under a strict Content-Security-Policy."""
+    if route.request.resource_type != "document":
+        route.continue_()
+        return
+    response = route.fetch()
+    route.fulfill(
+        response=response, headers={**response.headers, "content-security-policy": STRICT_CSP}
+    )
+
+
 def test_the_camera_reads_a_card_in_the_page_without_barcode_detector(
     app, live_server, camera_page, sign_in, tree, make_user
 ):
@@ -196,6 +214,7 @@ def test_the_camera_reads_a_card_in_the_page_without_barcode_detector(
     page = camera_page(ids["cards"][0])
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    page.route("**/store/**", _with_strict_csp)
     sign_in(page, "clerk", PASSWORD)
     page.goto(live_server(f"/store/{ids['store']}/counter"))
     assert page.evaluate("'BarcodeDetector' in window") is False
@@ -218,3 +237,42 @@ def test_without_the_reader_the_camera_hands_over_to_the_photo(
     page.locator("#camera-note").wait_for(state="visible")
     assert page.locator("#camera-btn").is_hidden()
     assert page.evaluate("document.activeElement.id") == "photo"
+
+
+def test_a_product_barcode_scanned_at_the_basket_adds_it_and_search_and_tabs_filter(
+    app, live_server, desktop_page, sign_in, tree, make_user
+):
+    ids = _counter(app, live_server, make_user, tree)
+    from points_app.store.models import Product
+
+    soap = db.session.get(Product, ids["soap"])
+    assert soap is not None
+    services.update_product(soap, actor=None, barcode="6900000000017")
+    db.session.commit()
+    page = desktop_page
+    sign_in(page, "clerk", PASSWORD)
+    page.goto(live_server(f"/store/{ids['store']}/counter"))
+    Clerk(page).scan(ids["cards"][0])
+    # The cursor waits in the product field: the USB scanner reads the soap's packaging.
+    assert page.evaluate("document.activeElement.id") == "barcode"
+    page.keyboard.type("6900000000017")
+    page.keyboard.press("Enter")
+    page.keyboard.type("6900000000017")
+    page.keyboard.press("Enter")
+    assert page.locator(f"#qty-{ids['soap']}").input_value() == "2"
+    assert page.locator("#picked").inner_text().split() == ["肥皂", "×", "2"]
+    assert page.locator("#total").inner_text() == "10"
+    page.keyboard.type("0000000000000")
+    page.keyboard.press("Enter")
+    assert "0000000000000" in page.locator("#barcode-status").inner_text()
+    page.locator("#barcode").fill("大")
+    assert page.locator(f"li.product[data-id='{ids['rice']}']").is_visible()
+    assert page.locator(f"li.product[data-id='{ids['soap']}']").is_hidden()
+    page.locator("#barcode").fill("")
+    page.locator("#category-tabs [data-category='daily']").click()
+    assert page.locator(f"li.product[data-id='{ids['soap']}']").is_visible()
+    assert page.locator(f"li.product[data-id='{ids['rice']}']").is_hidden()
+    assert (
+        page.locator("#category-tabs [data-category='daily']").get_attribute("aria-pressed")
+        == "true"
+    )
