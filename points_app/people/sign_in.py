@@ -65,7 +65,7 @@ def open_volunteer_account(actor: Any, volunteer: Volunteer) -> User:
     _refuse_unless_manager(actor, volunteer)
     if volunteer.user is not None:
         return volunteer.user
-    existing = _phone_taken_by_user(volunteer.phone)
+    existing = _phone_taken_by_user(volunteer.phone or "")
     if existing is not None:
         linked = db.session.scalar(select(Volunteer.id).where(Volunteer.user_id == existing.id))
         if linked is not None:

@@ -24,6 +24,7 @@ from points_app.issues.models import Issue
 from points_app.people.models import Membership, Organisation, Volunteer
 from points_app.reports import scope
 from points_app.reports.period import Period
+from points_app.reports.scope import WorkUnit
 
 NO_UNIT = ""
 
@@ -94,7 +95,7 @@ def contributions_across(area: Area, period: Period) -> AcrossIssues:
             Attendance.volunteer_id,
             Volunteer.real_name,
             Volunteer.is_party_member,
-            Volunteer.work_unit,
+            WorkUnit.name,
             Attendance.minutes,
             Attendance.points_awarded,
             EventIssue.issue_id,
@@ -104,6 +105,7 @@ def contributions_across(area: Area, period: Period) -> AcrossIssues:
         .join(Event, Event.id == EventIssue.event_id)
         .join(Attendance, Attendance.event_id == Event.id)
         .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .outerjoin(WorkUnit, WorkUnit.id == Volunteer.work_unit_id)
         .outerjoin(Project, Project.id == Event.project_id)
         .where(
             EventIssue.issue_id.in_(ids),

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, null, or_, select
+from sqlalchemy import and_, case, func, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from points_app.areas.models import Area, AreaLevel
@@ -222,14 +222,25 @@ def _people(cm: CommunityMap, period: Period, put: Put) -> None:
         put(community_id, "party_members_registered", n)
 
 
+def _members() -> Any:
+    """Who belongs to which organisation: its members, and the Party members it employs."""
+    return union_all(
+        select(Membership.organisation_id, Membership.volunteer_id),
+        select(
+            Volunteer.work_unit_id.label("organisation_id"), Volunteer.id.label("volunteer_id")
+        ).where(Volunteer.work_unit_id.is_not(None)),
+    ).subquery("members")
+
+
 def active_organisations(cm: CommunityMap, period: Period) -> Any:
     """Organisations with a member whose attendance (anywhere) in the period was approved."""
+    members = _members()
     return (
         select(cm.community(Organisation.area_id))
         .select_from(Organisation)
         .where(cm.covers(Organisation.area_id))
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .join(Attendance, Attendance.volunteer_id == Membership.volunteer_id)
+        .join(members, members.c.organisation_id == Organisation.id)
+        .join(Attendance, Attendance.volunteer_id == members.c.volunteer_id)
         .where(
             Attendance.status == AttendanceStatus.approved,
             scope.between(Attendance.checked_in_at, period),

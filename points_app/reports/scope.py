@@ -30,16 +30,19 @@ from sqlalchemy import (
     null,
     select,
 )
+from sqlalchemy.orm import aliased
 
 from points_app.areas.models import Area, AreaLevel
 from points_app.events.models import Attendance, AttendanceStatus, Event, EventKind
 from points_app.extensions import db
 from points_app.issues.models import Issue, IssueState
-from points_app.people.models import OrganisationKind
+from points_app.people.models import Organisation, OrganisationKind
 from points_app.reports.period import Period
 
 # Organisations counted as "units' Party organisations active" (单位党组织).
-UNIT_KINDS = frozenset({OrganisationKind.resident_unit})
+# A Party member's work unit (工作单位), as reports name it beside the member.
+WorkUnit = aliased(Organisation, name="work_unit")
+UNIT_KINDS = frozenset({OrganisationKind.resident_unit, OrganisationKind.unit})
 TEAM_KINDS = frozenset({OrganisationKind.volunteer_team})
 TALK_KINDS = frozenset({EventKind.legal_talk})
 

@@ -101,6 +101,8 @@ def test_only_the_canonical_spelling_of_a_token_verifies(app, kind):
                 else:
                     accepted.append(candidate)
             assert accepted == [token]
+
+
 def test_a_code_url_is_absolute_and_leads_to_the_landing(app):
     with app.test_request_context():
         assert qr.code_url("e.1.sig") == "http://localhost/q/e.1.sig"

@@ -21,7 +21,7 @@ from points_app.issues.models import TalkSession
 from points_app.people.models import Organisation, Volunteer
 from points_app.reports import scope
 from points_app.reports.figures import active_organisations
-from points_app.reports.scope import CommunityMap
+from points_app.reports.scope import CommunityMap, WorkUnit
 from points_app.reports.sources.base import Column, Query, Source, hours, local_text
 
 C = Column
@@ -46,11 +46,12 @@ def _volunteers(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         scope.approved_attendances(cm, q.period)
         .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .outerjoin(WorkUnit, WorkUnit.id == Volunteer.work_unit_id)
         .add_columns(
             cm.community_name(Event.area_id),
             Volunteer.real_name,
             Volunteer.is_party_member,
-            Volunteer.work_unit,
+            WorkUnit.name,
             func.count(Attendance.id),
             func.coalesce(func.sum(Attendance.minutes), 0),
             func.coalesce(func.sum(Attendance.points_awarded), 0),
@@ -61,7 +62,7 @@ def _volunteers(q: Query, cm: CommunityMap) -> Select[Any]:
             Volunteer.id,
             Volunteer.real_name,
             Volunteer.is_party_member,
-            Volunteer.work_unit,
+            WorkUnit.name,
         )  # fmt: skip
         .order_by(cm.c.community_name, Volunteer.real_name, Volunteer.id)
     )
@@ -97,6 +98,7 @@ def _attendances(q: Query, cm: CommunityMap) -> Select[Any]:
     stmt = (
         scope.approved_attendances(cm, q.period)
         .join(Volunteer, Volunteer.id == Attendance.volunteer_id)
+        .outerjoin(WorkUnit, WorkUnit.id == Volunteer.work_unit_id)
         .add_columns(
             Attendance.checked_in_at,
             cm.community_name(Event.area_id),
@@ -142,13 +144,14 @@ def _registrations(q: Query, cm: CommunityMap) -> Select[Any]:
         select(
             cm.community_name(PartyRegistration.community_id),
             Volunteer.real_name,
-            Volunteer.work_unit,
+            WorkUnit.name,
             PartyRegistration.year,
             PartyRegistration.registered_at,
         )  # fmt: skip
         .select_from(PartyRegistration)
         .where(cm.covers(PartyRegistration.community_id))
         .join(Volunteer, Volunteer.id == PartyRegistration.volunteer_id)
+        .outerjoin(WorkUnit, WorkUnit.id == Volunteer.work_unit_id)
         .where(PartyRegistration.year.in_(list(q.period.years)))
         .order_by(cm.c.community_name, PartyRegistration.year, Volunteer.real_name)
     )
