@@ -9,13 +9,21 @@ from typing import Any
 
 import pytest
 
+from points_app.core.db import utcnow
 from points_app.events import services as events
 from points_app.events.models import Attendance, Event
 from points_app.extensions import db
 from points_app.recognition.settings import save_settings
-from tests.events.conftest import event, make_event, now, people, sign_in_as  # noqa: F401
+from tests.events.conftest import event, make_event, people, sign_in_as  # noqa: F401
 
 __all__ = ["event", "make_event", "now", "people", "sign_in_as"]
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """The real clock (the events tests' frozen one is theirs): these tests travel in time
+    themselves where a date matters."""
+    return utcnow().replace(microsecond=0)
 
 
 @pytest.fixture
