@@ -70,3 +70,22 @@ def test_requests_are_dealt_to_threads_and_written_one_a_line(tmp_path):
     )
     with pytest.raises(ValueError):
         Request("GET", "/a\tb").line()
+
+
+def _result(name: str, ok: int, seconds: float = 10.0) -> WrkResult:
+    return WrkResult(
+        name=name, connections=32, threads=2, seconds=seconds, requests=ok,
+        statuses={201: ok}, socket_errors={"timeout": 0}, latency_ms={"50": 1, "95": 2, "99": 3},
+        wall=seconds, wrk_cpu=0.1, server_cpu=1.0, machine_busy=1.0, machine_cpu=2.0,
+        threads_ran_out=0, first_failure=None, loadavg="1 1 1",
+    )  # fmt: skip
+
+
+def test_a_scenario_reports_its_ratio_to_hello_and_the_rows_written_in_flight():
+    from bench.scenario import Outcome
+
+    outcome = Outcome(hello=_result("hello", 2000), result=_result("x", 400), rows=410)
+    assert outcome.ratio == pytest.approx(0.2)
+    assert outcome.in_flight == 10
+    with pytest.raises(RuntimeError, match="201"):
+        _result("x", 5).check(expect_status=200)
