@@ -207,3 +207,46 @@ def test_who_sees_an_account(giver, people, make_user, tree):
     assert may_view(people["committee"], giver["volunteer"])
     assert not may_view(make_user(), giver["volunteer"])
     assert not may_view(make_user("committee", tree["community_b"]), giver["volunteer"])
+
+
+def test_a_pairing_with_another_household_does_not_let_a_volunteer_give_here(
+    giver, people, make_user
+):
+    from points_app.people.models import Household, HouseholdCategory
+
+    other = Household(
+        public_no="A-H009", head_name="陈英", address="社区A2幢", community=people["h1"].community,
+        category=HouseholdCategory.dibao,
+    )  # fmt: skip
+    db.session.add(other)
+    db.session.add(Pairing(household=other, volunteer=people["v1"], start_date=TODAY))
+    db.session.commit()
+    assert _refused_give(giver).code == "forbidden"
+
+
+def test_the_day_asked_about_is_the_one_checked(giver, people):
+    _pair(people, start=TODAY, end=TODAY)
+    payer, household = giver["volunteer"], giver["household"]
+    assert kind_of_move(payer, household) is TransferKind.give
+    with pytest.raises(DomainError):
+        kind_of_move(payer, household, TODAY + DAY)
+
+
+def test_refused_moves_say_why(giver, people, tree, app):
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    sink = services.system_account(tree["community_a"], AccountKind.store_sink)
+    other = services.account_for_household(people["h2"])
+    cases = [
+        (issuance, sink, "Points are issued to a volunteer, organisation or household."),
+        (issuance, other, "Points are issued only to accounts of the same community."),
+        (giver["volunteer"], giver["household"],
+         "Points can be given only to a household paired with you now."),
+        (giver["household"], giver["volunteer"],
+         "Points cannot be moved out of this account by hand."),
+    ]  # fmt: skip
+    for payer, receiver, message in cases:
+        with pytest.raises(DomainError) as refused:
+            kind_of_move(payer, receiver)
+        assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+        with app.test_request_context():
+            assert str(refused.value.message) == message
