@@ -250,3 +250,46 @@ def test_refused_moves_say_why(giver, people, tree, app):
         assert (refused.value.code, refused.value.status) == ("forbidden", 403)
         with app.test_request_context():
             assert str(refused.value.message) == message
+
+
+def test_only_a_signed_in_user_owns_their_volunteer_account(giver):
+    from types import SimpleNamespace
+
+    from points_app.ledger.giving import is_own
+
+    user_id = giver["user"].id
+    assert is_own(giver["user"], giver["volunteer"])
+    assert not is_own(SimpleNamespace(id=user_id, is_authenticated=False), giver["volunteer"])
+    assert not is_own(SimpleNamespace(id=user_id), giver["volunteer"])  # not signed in
+    assert not is_own(None, giver["volunteer"])
+
+
+def test_move_points_checks_the_day_it_is_given(giver, people):
+    _pair(people, start=TODAY, end=TODAY)
+    with pytest.raises(DomainError) as refused:
+        move_points(
+            debit=giver["volunteer"], credit=giver["household"], amount=1,
+            actor=giver["user"], memo="x", on=TODAY + DAY,
+        )  # fmt: skip
+    assert refused.value.code == "forbidden"
+
+
+@pytest.mark.parametrize("memo", [None, "", "   "])
+def test_a_move_without_a_memo_is_refused_and_says_so(giver, people, app, memo):
+    _pair(people, start=TODAY)
+    with pytest.raises(DomainError) as refused:
+        move_points(
+            debit=giver["volunteer"], credit=giver["household"], amount=1,
+            actor=giver["user"], memo=memo,
+        )  # fmt: skip
+    assert (refused.value.code, refused.value.status) == ("memo_required", 422)
+    with app.test_request_context():
+        assert str(refused.value.message) == "Say what the points are for."
+
+
+def test_paying_from_someone_elses_account_says_so(giver, people, app, make_user):
+    _pair(people, start=TODAY)
+    error = _refused_give(giver, actor=make_user())
+    assert error.status == 403
+    with app.test_request_context():
+        assert str(error.message) == "You may not move points out of this account."
