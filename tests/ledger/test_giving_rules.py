@@ -293,3 +293,9 @@ def test_paying_from_someone_elses_account_says_so(giver, people, app, make_user
     assert error.status == 403
     with app.test_request_context():
         assert str(error.message) == "You may not move points out of this account."
+
+
+def test_only_people_managers_of_the_organisations_area_pay_from_it(giver, make_user, tree):
+    assert may_pay_from(make_user("committee", tree["community_a"]), giver["org"])
+    assert not may_pay_from(make_user("committee", tree["community_b"]), giver["org"])
+    assert not may_pay_from(make_user("clerk", tree["community_a"]), giver["org"])
