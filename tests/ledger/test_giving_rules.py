@@ -207,3 +207,95 @@ def test_who_sees_an_account(giver, people, make_user, tree):
     assert may_view(people["committee"], giver["volunteer"])
     assert not may_view(make_user(), giver["volunteer"])
     assert not may_view(make_user("committee", tree["community_b"]), giver["volunteer"])
+
+
+def test_a_pairing_with_another_household_does_not_let_a_volunteer_give_here(
+    giver, people, make_user
+):
+    from points_app.people.models import Household, HouseholdCategory
+
+    other = Household(
+        public_no="A-H009", head_name="陈英", address="社区A2幢", community=people["h1"].community,
+        category=HouseholdCategory.dibao,
+    )  # fmt: skip
+    db.session.add(other)
+    db.session.add(Pairing(household=other, volunteer=people["v1"], start_date=TODAY))
+    db.session.commit()
+    assert _refused_give(giver).code == "forbidden"
+
+
+def test_the_day_asked_about_is_the_one_checked(giver, people):
+    _pair(people, start=TODAY, end=TODAY)
+    payer, household = giver["volunteer"], giver["household"]
+    assert kind_of_move(payer, household) is TransferKind.give
+    with pytest.raises(DomainError):
+        kind_of_move(payer, household, TODAY + DAY)
+
+
+def test_refused_moves_say_why(giver, people, tree, app):
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    sink = services.system_account(tree["community_a"], AccountKind.store_sink)
+    other = services.account_for_household(people["h2"])
+    cases = [
+        (issuance, sink, "Points are issued to a volunteer, organisation or household."),
+        (issuance, other, "Points are issued only to accounts of the same community."),
+        (giver["volunteer"], giver["household"],
+         "Points can be given only to a household paired with you now."),
+        (giver["household"], giver["volunteer"],
+         "Points cannot be moved out of this account by hand."),
+    ]  # fmt: skip
+    for payer, receiver, message in cases:
+        with pytest.raises(DomainError) as refused:
+            kind_of_move(payer, receiver)
+        assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+        with app.test_request_context():
+            assert str(refused.value.message) == message
+
+
+def test_only_a_signed_in_user_owns_their_volunteer_account(giver):
+    from types import SimpleNamespace
+
+    from points_app.ledger.giving import is_own
+
+    user_id = giver["user"].id
+    assert is_own(giver["user"], giver["volunteer"])
+    assert not is_own(SimpleNamespace(id=user_id, is_authenticated=False), giver["volunteer"])
+    assert not is_own(SimpleNamespace(id=user_id), giver["volunteer"])  # not signed in
+    assert not is_own(None, giver["volunteer"])
+
+
+def test_move_points_checks_the_day_it_is_given(giver, people):
+    _pair(people, start=TODAY, end=TODAY)
+    with pytest.raises(DomainError) as refused:
+        move_points(
+            debit=giver["volunteer"], credit=giver["household"], amount=1,
+            actor=giver["user"], memo="x", on=TODAY + DAY,
+        )  # fmt: skip
+    assert refused.value.code == "forbidden"
+
+
+@pytest.mark.parametrize("memo", [None, "", "   "])
+def test_a_move_without_a_memo_is_refused_and_says_so(giver, people, app, memo):
+    _pair(people, start=TODAY)
+    with pytest.raises(DomainError) as refused:
+        move_points(
+            debit=giver["volunteer"], credit=giver["household"], amount=1,
+            actor=giver["user"], memo=memo,
+        )  # fmt: skip
+    assert (refused.value.code, refused.value.status) == ("memo_required", 422)
+    with app.test_request_context():
+        assert str(refused.value.message) == "Say what the points are for."
+
+
+def test_paying_from_someone_elses_account_says_so(giver, people, app, make_user):
+    _pair(people, start=TODAY)
+    error = _refused_give(giver, actor=make_user())
+    assert error.status == 403
+    with app.test_request_context():
+        assert str(error.message) == "You may not move points out of this account."
+
+
+def test_only_people_managers_of_the_organisations_area_pay_from_it(giver, make_user, tree):
+    assert may_pay_from(make_user("committee", tree["community_a"]), giver["org"])
+    assert not may_pay_from(make_user("committee", tree["community_b"]), giver["org"])
+    assert not may_pay_from(make_user("clerk", tree["community_a"]), giver["org"])

@@ -169,3 +169,41 @@ def test_a_memo_is_trimmed_and_cut_to_its_limit(people, issue):
     issue(services.account_for_volunteer(people["v1"]), 10)
     gift = _give(people, 1, memo="  " + "米" * (services.MAX_MEMO_LENGTH + 5) + "  ")
     assert gift.memo == "米" * services.MAX_MEMO_LENGTH
+
+
+def test_a_fingerprint_stored_today_still_matches_after_an_upgrade():
+    # Stored with each keyed transfer: renaming a field would turn every replay after an
+    # upgrade into a mismatch.
+    assert services.request_hash(
+        debit_id=1, credit_id=2, amount=3, kind=TransferKind.give, reference=("event", 4),
+        reverses_id=None,
+    ) == "c104274a4e20da649711744c8111761260c475138a59b5d1bc1b4dc6a5cfd7f0"  # fmt: skip
+
+
+def test_a_key_used_without_an_actor_replays_too(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    args = {
+        "debit": services.account_for_volunteer(people["v1"]),
+        "credit": services.account_for_household(people["h1"]),
+        "amount": 2, "kind": TransferKind.give, "actor": None, "idempotency_key": "sys-1",
+    }  # fmt: skip
+    first = services.transfer(**args)
+    db.session.commit()
+    assert services.transfer(**args).id == first.id
+
+
+def test_refusals_of_a_second_reversal_and_a_reused_key_say_why(people, issue, app):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    gift = _give(people, 6, idempotency_key="k")
+    services.reverse(gift, actor=people["committee"], reason="wrong")
+    db.session.commit()
+    with pytest.raises(DomainError) as again:
+        services.reverse(gift, actor=people["committee"], reason="again")
+    db.session.rollback()
+    with pytest.raises(DomainError) as reused:
+        _give(people, 1, idempotency_key="k")
+    with app.test_request_context():
+        assert str(again.value.message) == "This transfer has already been reversed."
+        assert str(reused.value.message) == (
+            "This idempotency key was already used for a different request."
+        )

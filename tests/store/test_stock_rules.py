@@ -141,3 +141,45 @@ def test_a_donation_names_its_donor_and_a_purchase_never_does(shop, tree):
     assert bought.donor_organisation_id is None
     with pytest.raises(DomainError):
         receive_stock(shop.rice, quantity=1, kind=StockMoveKind.adjustment, actor=shop.admin)
+
+
+def test_a_transfer_records_who_when_and_why_on_both_moves(shop, tree):
+    import datetime as dt
+
+    from points_app.store.services import create_product
+
+    other = create_store(community=tree["community_a"], name="二号店", actor=shop.admin)
+    # The other store already sells something else: the rice must find rice, not that.
+    create_product(
+        other, name="面粉", category=shop.rice.category, unit="袋", points_price=9,
+        actor=shop.admin,
+    )  # fmt: skip
+    shop.rice.low_stock_at = 3
+    moment = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
+    out, into = transfer_stock(
+        shop.rice, to_store=other, quantity=2, actor=shop.clerk, now=moment,
+        reason="  for the welfare day " + "x" * 300,
+    )  # fmt: skip
+    db.session.commit()
+    target = db.session.get(Product, into.product_id)
+    assert target is not None and target.name == "大米" and target.low_stock_at == 3
+    reason = ("for the welfare day " + "x" * 300)[:200]
+    for move in (out, into):
+        assert move.actor_id == shop.clerk.id
+        at = move.created_at
+        assert (at.astimezone(dt.UTC) if at.tzinfo else at.replace(tzinfo=dt.UTC)) == moment
+        assert move.reason == reason
+
+
+def test_a_transfer_without_a_reason_records_an_empty_one(shop, tree):
+    other = create_store(community=tree["community_a"], name="二号店", actor=shop.admin)
+    out, into = transfer_stock(shop.rice, to_store=other, quantity=1, actor=shop.admin)
+    db.session.commit()
+    assert out.reason == "" and into.reason == ""
+
+
+def test_the_own_store_refusal_says_to_choose_another(shop, app):
+    with pytest.raises(DomainError) as refused:
+        transfer_stock(shop.rice, to_store=shop.store, quantity=1, actor=shop.admin)
+    with app.test_request_context():
+        assert str(refused.value.message) == "Choose another store to send it to."
