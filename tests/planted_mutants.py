@@ -72,13 +72,13 @@ PLANTS = [
           "\"household\": Account.household_id,", "\"household\": Account.volunteer_id,",
           LEDGER_TESTS),
     # Stock never below zero.
-    Plant("stock: may take one more than is left", "points_app/store/services.py",
+    Plant("stock: may take one more than is left", "points_app/store/services/stock.py",
           "stmt = stmt.where(Product.stock >= -bindparam(\"delta\"))",
           "stmt = stmt.where(Product.stock + 1 >= -bindparam(\"delta\"))", STOCK_TESTS),
-    Plant("stock: cannot take the last one", "points_app/store/services.py",
+    Plant("stock: cannot take the last one", "points_app/store/services/stock.py",
           "stmt = stmt.where(Product.stock >= -bindparam(\"delta\"))",
           "stmt = stmt.where(Product.stock > -bindparam(\"delta\"))", STOCK_TESTS),
-    Plant("stock: decrease unchecked", "points_app/store/services.py",
+    Plant("stock: decrease unchecked", "points_app/store/services/stock.py",
           "    if decrease:\n        stmt = stmt.where(",
           "    if False:\n        stmt = stmt.where(", STOCK_TESTS),
     # ledger verify's own checks.

@@ -232,8 +232,7 @@ VERIFY_MAX_PER_WINDOW = 30
 def count_lookup(connection: Connection, ip: str, *, now: dt.datetime | None = None) -> None:
     """Count one verification look-up from the IP; refuse when it made too many lately.
 
-    It runs on a connection of its own, committed by the caller whatever the page then
-    does, so a refused or failing look-up still counts.
+    The caller commits it before the look-up, so a failing look-up still counts.
     """
     from points_app.accounts.login_throttle import RateLimited
 

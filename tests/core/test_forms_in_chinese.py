@@ -63,7 +63,9 @@ def _untranslated(app: Any) -> list[str]:
         for cls in _form_classes():
             form: Any = cls(formdata=None, meta={"csrf": False})
             if hasattr(form, "fill_choices"):
-                form.fill_choices()
+                # Forms whose choices come from the caller (areas, say) get none here.
+                wanted = inspect.signature(form.fill_choices).parameters
+                form.fill_choices(*([] for _ in wanted))
             for field in _fields(form):
                 for what, text in _texts(field):
                     if _is_english(text):

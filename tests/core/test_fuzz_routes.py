@@ -206,10 +206,20 @@ def _routes(app: Flask) -> Iterator[tuple[Rule, str]]:
 
 
 def _sign_in(client: FlaskClient, world: dict[str, Any], role: str | None) -> dict[str, str]:
+    session_id = None
+    db.session.remove()  # as a request's end does: no read snapshot left open to write on
+    if role:
+        from points_app.accounts.sessions import start_session
+
+        # A session row of its own each time: a fuzzed logout may have ended the last one.
+        user = db.session.get(User, world["users"][role])
+        assert user is not None
+        session_id = f"{user.id}.{start_session(user)}"
+        db.session.commit()
     with client.session_transaction() as session:
         session.clear()
-        if role:
-            session["_user_id"] = str(world["users"][role])
+        if session_id:
+            session["_user_id"] = session_id
             session["_fresh"] = True
     return {"Authorization": f"Bearer {world['tokens'][role]}"} if role else {}
 

@@ -25,7 +25,7 @@ AREA = {Role.admin: "county", Role.grid_worker: "grid_a"}
 
 
 def _nav_links(page: str) -> set[str]:
-    nav = page.split('<nav class="topnav">', 1)[1].split("</nav>", 1)[0]
+    nav = re.split(r'<nav class="topnav"[^>]*>', page, maxsplit=1)[1].split("</nav>", 1)[0]
     return set(re.findall(r'href="([^"]+)"', nav))
 
 

@@ -87,7 +87,9 @@ def test_registering_a_volunteer_leads_to_their_page(client, tree, make_user, lo
     assert response.status_code == 302
     volunteer = db.session.scalars(select(Volunteer)).one()
     assert volunteer.is_party_member
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    # Registering opens a sign-in account: first the one-time link to hand over.
+    assert response.headers["Location"].endswith(f"/volunteers/{volunteer.id}/sign-in-link")
+    page = client.get(f"/volunteers/{volunteer.id}").get_data(as_text=True)
     assert "陈静" in page and "138****5678" in page and "13812345678" not in page
 
 

@@ -48,6 +48,7 @@ from points_app.people.models import (
     OrganisationKind,
     Volunteer,
 )
+from points_app.people.units import unit_for
 from points_app.store.models import Product, ProductCategory, Redemption, RedemptionStatus, Store
 
 UTC = dt.UTC
@@ -62,7 +63,8 @@ def at(text: str) -> dt.datetime:
 EXPECTED_MARCH: dict[str, dict[str, Any]] = {
     "a": {
         "party_members_registered": 1, "party_members_reporting": 1,
-        "volunteer_teams_active": 1, "units_active": 1, "talk_sessions": 2,
+        # units: A单位 (a resident unit, 党员甲 a member) and 县供电公司 (党员甲's work unit)
+        "volunteer_teams_active": 1, "units_active": 2, "talk_sessions": 2,
         "issues_raised": 2, "issues_resolved": 2, "issues_overdue": 0,
         "disputes_mediated": 0, "mediations": 0, "legal_talks": 1,
         "legal_talk_attendance": 30, "legal_problems_solved": 1,
@@ -103,7 +105,7 @@ def march(county: dict[str, Any], make_user: Any) -> dict[str, Any]:
     add = db.session.add_all
 
     v1 = Volunteer(real_name="党员甲", phone="13900000001", home_community=a, is_party_member=True,
-                   work_unit="县供电公司")  # fmt: skip
+                   unit=unit_for(a, "县供电公司"))  # fmt: skip
     v2 = Volunteer(real_name="志愿者乙", phone="13900000002", home_community=a)
     v3 = Volunteer(real_name="党员丙", phone="13900000003", home_community=b, is_party_member=True)
     add([v1, v2, v3])

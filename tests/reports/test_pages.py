@@ -154,12 +154,13 @@ def _more_of_the_same(county: dict[str, Any]) -> None:
     from points_app.issues.models import Issue as IssueModel
     from points_app.issues.models import IssueCategory, IssueChannel, IssueState
     from points_app.people.models import Volunteer
+    from points_app.people.units import unit_for
 
     start = dt.datetime(2026, 3, 12, 2, 0, tzinfo=dt.UTC)
     for n in range(5):
         v = Volunteer(real_name=f"新人{n}", phone=f"1380000{n:04d}",
                       home_community=county["community_c"], is_party_member=n % 2 == 0,
-                      work_unit=f"单位{n}")  # fmt: skip
+                      unit=unit_for(county["community_c"], f"单位{n}"))  # fmt: skip
         e = Event(title=f"e{n}", kind=EventKind.volunteer, area=county["community_c"],
                   starts_at=start, ends_at=start + dt.timedelta(hours=2))  # fmt: skip
         i = IssueModel(title=f"i{n}", category=IssueCategory.other,

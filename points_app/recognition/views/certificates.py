@@ -8,6 +8,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from points_app.core.db import begin_write
 from points_app.core.errors import DomainError
 from points_app.core.permissions import Permission, can
 from points_app.core.web import flash_domain_error, load_or_404, unit_of_work
@@ -128,11 +129,12 @@ def verify(number: str) -> Any:
     number = (number or request.args.get("number", "")).strip()
     certificate = None
     if number:
-        # The count is written on a connection of its own, begun as a writer (SQLite).
-        with db.engine.connect() as connection:
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-            with connection.begin():
-                services.count_lookup(connection, request.remote_addr or "")
+        # The count is committed before the look-up, whatever the page then does; the
+        # transaction writes from its first statement (BEGIN IMMEDIATE on SQLite).
+        db.session.commit()  # end this page's read transaction, then write from the start
+        begin_write()
+        services.count_lookup(db.session.connection(), request.remote_addr or "")
+        db.session.commit()
         certificate = services.find_certificate(number)
     response = make_response(
         render_template(
