@@ -149,6 +149,16 @@ def test_no_log_line_or_address_carries_an_id_number_or_a_phone(
         },
     )  # fmt: skip
     call("GET", "/open311/v2/requests.json")
+    # Every report export the admin may download, as CSV: no number in any of them.
+    from points_app.reports.sources import SOURCES
+
+    exported: list[str] = []
+    county = tree["county"].code
+    for kind in sorted(SOURCES):
+        got = call("GET", f"/reports/export/{kind}.csv?area={county}&period=year")
+        assert got.status_code == 200, kind
+        exported.append(got.get_data(as_text=True))
+    assert any("王秀英" in text or "王*英" in text for text in exported)  # the issue is there
     call("POST", "/api/v1/auth/token", json={"username": PHONE, "password": "nope-nope"})
     call("GET", "/api/v1/issues", headers=api_headers(admin))
     assert call("POST", "/_test/duplicate-phone").status_code == 500
@@ -160,7 +170,10 @@ def test_no_log_line_or_address_carries_an_id_number_or_a_phone(
     # The scan saw the statements and both errors, so it would see what they carry.
     assert "INSERT INTO households" in logged
     assert "IntegrityError" in logged and "no_such_table" in logged
-    leaks = {line: personal_numbers_in(line) for line in captured_logs.lines + addresses}
+    lines = (
+        captured_logs.lines + addresses + [row for text in exported for row in text.splitlines()]
+    )
+    leaks = {line: personal_numbers_in(line) for line in lines}
     assert {line: found for line, found in leaks.items() if found} == {}
 
 

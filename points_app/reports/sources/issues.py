@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from points_app.areas.models import Area
+from points_app.core.scrub import scrub_text
 from points_app.extensions import db
 from points_app.issues.labels import category_label, channel_label, level_label, state_label
 from points_app.issues.mediation import outcome_label
@@ -63,7 +64,7 @@ def _issue_row(row: Any) -> list[Any]:
     (_cid, issue_id, title, community, area, category, channel, state, level, created,
      closed, resident) = row  # fmt: skip
     return [
-        issue_id, title, community, area, str(category_label(category)),
+        issue_id, scrub_text(title or ""), community, area, str(category_label(category)),
         str(channel_label(channel)), str(state_label(state)),
         str(level_label(level)) if level else "", local_text(created), local_text(closed),
         resident or "",
@@ -78,7 +79,7 @@ def _timeline_line(row: Any) -> str:
         what = str(state_label(dst))
     else:
         what = f"{state_label(src)} → {state_label(dst)}"
-    return f"{local_text(at)} {what}" + (f" ({note})" if note else "")
+    return f"{local_text(at)} {what}" + (f" ({scrub_text(note)})" if note else "")
 
 
 def _issue_stream(source: Source, q: Query) -> Iterator[tuple[Any, ...]]:
@@ -170,6 +171,13 @@ MEDIATIONS = Source(
         C("mediator", _l("Mediator")),
     ),  # fmt: skip
     build=_mediations,
-    shape=lambda r, q: (r[0].isoformat(), r[1], r[2], r[3], outcome_label(r[4]), r[5]),
+    shape=lambda r, q: (
+        r[0].isoformat(),
+        r[1],
+        r[2],
+        scrub_text(r[3] or ""),
+        outcome_label(r[4]),
+        r[5],
+    ),
     filters=("", "settled"),
 )

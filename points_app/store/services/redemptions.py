@@ -149,7 +149,14 @@ def redeem_basket(
     if not lines:
         raise DomainError("empty_basket", _l("The basket is empty: add at least one product."), 422)
     if not store.is_active:
-        raise DomainError("store_closed", _l("This store is closed."), 409)
+        raise DomainError(
+            "store_closed",
+            _l(
+                "This store is closed: nothing was redeemed. Ask the store's manager to open "
+                "it again under Love supermarket → the store → Edit."
+            ),
+            409,
+        )
     scanned = qr.verify(card) if isinstance(card, str) else card
     fingerprint = _fingerprint(store.id, scanned.object_id, lines)
 
