@@ -176,7 +176,7 @@ def test_every_migration_steps_down_and_up_one_at_a_time(empty_db_app):
 
 
 def test_work_unit_texts_become_units_and_come_back_on_downgrade(empty_db_app):
-    upgrade(revision="0010_recognition")
+    upgrade(revision="0008_recognition")
     with db.engine.begin() as conn:
         conn.execute(
             text(
@@ -210,7 +210,7 @@ def test_work_unit_texts_become_units_and_come_back_on_downgrade(empty_db_app):
                 ),
                 {"id": vid, "phone": phone, "c": community, "u": unit},
             )  # fmt: skip
-    upgrade(revision="0011_work_units")
+    upgrade(revision="0009_work_units")
     with db.engine.connect() as conn:
         units = conn.execute(
             text(
@@ -225,7 +225,7 @@ def test_work_unit_texts_become_units_and_come_back_on_downgrade(empty_db_app):
     ]  # fmt: skip
     assert ids[1] == ids[2] != ids[4]  # same text in one community: one unit
     assert ids[3] == hospital  # the community's organisation of that name is used
-    downgrade(revision="0010_recognition")
+    downgrade(revision="0008_recognition")
     with db.engine.connect() as conn:
         texts = conn.execute(text("SELECT work_unit FROM volunteers ORDER BY id")).scalars().all()
         kinds = conn.execute(text("SELECT kind FROM organisations ORDER BY id")).scalars().all()

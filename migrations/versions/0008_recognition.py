@@ -1,7 +1,7 @@
 """recognition: public notice (pending credits, objections), certificates, resolution bonuses
 
-Revision ID: 0010_recognition
-Revises: 0009_reports_records
+Revision ID: 0008_recognition
+Revises: 0007_reports_records
 Create Date: 2026-12-01 07:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0010_recognition"
-down_revision = "0009_reports_records"
+revision = "0008_recognition"
+down_revision = "0007_reports_records"
 branch_labels = None
 depends_on = None
 

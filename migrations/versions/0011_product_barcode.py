@@ -1,14 +1,14 @@
 """store: a barcode on a product, unique per store, for a USB scanner at the counter
 
-Revision ID: 0013_product_barcode
-Revises: 0012_time_to_task
+Revision ID: 0011_product_barcode
+Revises: 0010_time_to_task
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_product_barcode"
-down_revision = "0012_time_to_task"
+revision = "0011_product_barcode"
+down_revision = "0010_time_to_task"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reports records: legal advisers and talks, legal-talk settings, mediations of disputes
 
-Revision ID: 0009_reports_records
-Revises: 0008_sessions_audit
+Revision ID: 0007_reports_records
+Revises: 0006
 Create Date: 2026-12-01 07:04:13.677907
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0009_reports_records"
-down_revision = "0008_sessions_audit"
+revision = "0007_reports_records"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@
   address and both (points_app/accounts/login_throttle.py); old failures are dropped.
 - audit_log gets the client's address and an index by object, and becomes append-only.
 
-Revision ID: 0008_sessions_audit
-Revises: 0007_encryption
+Revision ID: 0013_sessions_audit
+Revises: 0012_encryption
 Create Date: 2026-12-01 07:29:47.004631
 
 """
@@ -31,8 +31,8 @@ POSTGRES_APPEND_ONLY = [
 
 
 # revision identifiers, used by Alembic.
-revision = "0008_sessions_audit"
-down_revision = "0007_encryption"
+revision = "0013_sessions_audit"
+down_revision = "0012_encryption"
 branch_labels = None
 depends_on = None
 

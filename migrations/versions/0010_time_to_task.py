@@ -1,8 +1,8 @@
 """time to task: one-time password links, self sign-up at events (volunteers confirmed
 later), and the admin's working-day calendar
 
-Revision ID: 0012_time_to_task
-Revises: 0011_work_units
+Revision ID: 0010_time_to_task
+Revises: 0009_work_units
 Create Date: 2026-12-01 07:14:41.531255
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0012_time_to_task"
-down_revision = "0011_work_units"
+revision = "0010_time_to_task"
+down_revision = "0009_work_units"
 branch_labels = None
 depends_on = None
 

@@ -7,8 +7,8 @@ inner spaces made one) in one community becomes one unit; if the community alrea
 an organisation of that name, it is used. Downgrade writes the names back as text and
 removes the units nothing else refers to.
 
-Revision ID: 0011_work_units
-Revises: 0010_recognition
+Revision ID: 0009_work_units
+Revises: 0008_recognition
 Create Date: 2026-12-01 08:00:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0011_work_units"
-down_revision = "0010_recognition"
+revision = "0009_work_units"
+down_revision = "0008_recognition"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ into `<name>_encrypted` (AES-GCM, points_app/core/crypto.py) and `<name>_hash`
 (HMAC-SHA256) columns; existing rows are encrypted with the app's current data key
 (POINTS_DATA_KEY), and the downgrade decrypts them back.
 
-Revision ID: 0007_encryption
-Revises: 0006
+Revision ID: 0012_encryption
+Revises: 0011_product_barcode
 """
 
 from alembic import op
@@ -15,8 +15,8 @@ from flask import current_app
 
 from points_app.core.crypto import EXTENSION
 
-revision = "0007_encryption"
-down_revision = "0006"
+revision = "0012_encryption"
+down_revision = "0011_product_barcode"
 branch_labels = None
 depends_on = None
 
