@@ -11,13 +11,22 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from points_app.core.db import utcnow
 from points_app.events import services as events
 from points_app.extensions import db
 from points_app.recognition.settings import save_settings
 from tests.conftest import PASSWORD
-from tests.events.conftest import make_event, now, people
+from tests.events.conftest import make_event, people
 
-__all__ = ["make_event", "now", "people"]
+__all__ = ["make_event", "people"]
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """The real clock: the live server and the browser run on it too."""
+    return utcnow().replace(microsecond=0)
+
+
 pytestmark = pytest.mark.browser
 
 
