@@ -43,8 +43,11 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# The whole suite: SQLite, then PostgreSQL (a throwaway server when none is given).
-test: install lint test-sqlite test-postgres
+# The whole suite: SQLite and PostgreSQL (a throwaway server when none is given).
+# The two databases' runs go side by side, one a core; each one's output is printed whole
+# when it ends (-O), so neither garbles the other.
+test: install lint
+	$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
