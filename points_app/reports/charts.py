@@ -35,8 +35,10 @@ def bar_chart(bars: list[Bar], *, title: str, colour: str = COLOURS[0]) -> Marku
     row, label_w, width = 26, 130, 480
     height = max(len(bars), 1) * row + 8
     top = max((b.value for b in bars), default=0) or 1
+    # A picture with links in it is a group of them, not an image (screen readers reach them).
+    role = "group" if any(b.href for b in bars) else "img"
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="{role}" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
