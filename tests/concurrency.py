@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,28 @@ def run_together(app: Flask, n: int, work: Callable[[int], Any]) -> list[Any]:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return results
+
+
+def spend_one_point_each(app: Flask, n: int, debit_id: int, credit_id: int) -> Counter[str]:
+    """n clients at once each give one point from one account to another, each in its own
+    retried transaction; count the outcomes ("ok" or the refusal's code)."""
+    from points_app.core.errors import DomainError
+    from points_app.ledger import services
+    from points_app.ledger.models import Account, TransferKind
+
+    def spend(_i: int) -> str:
+        def unit() -> Any:
+            debit = db.session.get(Account, debit_id)
+            credit = db.session.get(Account, credit_id)
+            assert debit is not None and credit is not None
+            return services.transfer(
+                debit=debit, credit=credit, amount=1, kind=TransferKind.give, actor=None
+            )
+
+        try:
+            services.run_in_transaction(unit)
+        except DomainError as error:
+            return error.code
+        return "ok"
+
+    return Counter(r if isinstance(r, str) else repr(r) for r in run_together(app, n, spend))

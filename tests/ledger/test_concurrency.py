@@ -3,7 +3,6 @@ together at a barrier and spend from one account. The account never goes below z
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -12,12 +11,11 @@ from sqlalchemy import func, select
 
 from points_app import create_app
 from points_app.config import TestConfig, normalise_database_url
-from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.ledger import services
 from points_app.ledger.models import Account, AccountKind, Transfer, TransferKind
 from points_app.ledger.verify import run_checks
-from tests.concurrency import run_together
+from tests.concurrency import run_together, spend_one_point_each
 from tests.conftest import ON_POSTGRES, PG_URL, _truncate_all
 
 SPENDERS = 100
@@ -88,24 +86,7 @@ def _accounts(app: Flask) -> tuple[int, int, int]:
 def test_hundred_simultaneous_spends_of_one_point_from_ten(wide_app, round_no):
     _issuance_id, spender_id, target_id = _accounts(wide_app)
 
-    def spend(_i: int) -> str:
-        def unit() -> Transfer:
-            debit = db.session.get(Account, spender_id)
-            credit = db.session.get(Account, target_id)
-            assert debit is not None and credit is not None
-            return services.transfer(
-                debit=debit, credit=credit, amount=1, kind=TransferKind.give, actor=None
-            )
-
-        try:
-            services.run_in_transaction(unit)
-        except DomainError as error:
-            return error.code
-        return "ok"
-
-    outcomes = Counter(
-        r if isinstance(r, str) else repr(r) for r in run_together(wide_app, SPENDERS, spend)
-    )
+    outcomes = spend_one_point_each(wide_app, SPENDERS, spender_id, target_id)
     assert outcomes == {"ok": 10, "insufficient_points": 90}
     db.session.expire_all()
     assert services.balance_of(db.session.get(Account, spender_id)) == 0

@@ -4,19 +4,17 @@ available half is spent, whatever the interleaving (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
 import pytest
 
 from points_app.core.db import utcnow
-from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.ledger import services
-from points_app.ledger.models import Account, Transfer, TransferKind
+from points_app.ledger.models import Account, TransferKind
 from points_app.ledger.pending import hold_credit, holdings_of
 from points_app.ledger.verify import run_checks
-from tests.concurrency import run_together
+from tests.concurrency import spend_one_point_each
 from tests.ledger.test_concurrency import SPENDERS, _accounts, _wide_app, wide_app
 
 __all__ = ["_wide_app", "wide_app"]
@@ -49,24 +47,7 @@ def test_hundred_simultaneous_spends_take_only_the_available_half(
     spender_id, target_id = _half_pending(wide_app)
     assert holdings_of(db.session.get(Account, spender_id)).available == 50
 
-    def spend(_i: int) -> str:
-        def unit() -> Transfer:
-            debit = db.session.get(Account, spender_id)
-            credit = db.session.get(Account, target_id)
-            assert debit is not None and credit is not None
-            return services.transfer(
-                debit=debit, credit=credit, amount=1, kind=TransferKind.give, actor=None
-            )
-
-        try:
-            services.run_in_transaction(unit)
-        except DomainError as error:
-            return error.code
-        return "ok"
-
-    outcomes = Counter(
-        r if isinstance(r, str) else repr(r) for r in run_together(wide_app, SPENDERS, spend)
-    )
+    outcomes = spend_one_point_each(wide_app, SPENDERS, spender_id, target_id)
     assert outcomes == {"ok": 50, "insufficient_points": 50}
     db.session.expire_all()
     held = holdings_of(db.session.get(Account, spender_id))
