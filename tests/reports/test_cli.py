@@ -98,7 +98,9 @@ def test_export_masks_personal_data_unless_unmasked(runner: Any, march: Any, tmp
     assert runner.invoke(args=[*base, "--unmasked"]).exit_code == 0
     rows = _read_csv(out)
     assert [r[4] for r in rows[1:]] == ["王英"]
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.export"))
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "report.export").order_by(AuditEntry.id)
+    )
     assert [e.detail["unmasked"] for e in entries] == [False, True]
 
 
