@@ -139,6 +139,8 @@ def _register_models() -> None:
     from points_app.ledger import pending as _pending  # noqa: F401
     from points_app.people import models as _people  # noqa: F401
     from points_app.recognition import models as _recognition  # noqa: F401
+    from points_app.reports import models as _reports  # noqa: F401
+    from points_app.reports import rollup as _rollup  # noqa: F401  (its `ledger verify` check)
     from points_app.store import models as _store  # noqa: F401
 
 

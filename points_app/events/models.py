@@ -242,6 +242,15 @@ class Attendance(Model):
             "status <> 'rejected' OR length(reject_reason) > 0", name="rejection_has_reason"
         ),
         Index("ix_attendances_event_status", "event_id", "status"),
+        # The reports' attendances of a period, with every column their figures read.
+        Index(
+            "ix_attendances_checked_in_at",
+            "checked_in_at",
+            "status",
+            "event_id",
+            "volunteer_id",
+            "minutes",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

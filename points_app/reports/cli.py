@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from points_app.areas.models import Area
 from points_app.core.errors import DomainError
 from points_app.extensions import db
-from points_app.reports import exports
+from points_app.reports import exports, rollup
 from points_app.reports.figures import FIGURES, check_report_area, compute_figures
 from points_app.reports.labels import figure_label
-from points_app.reports.period import Period, make_period
+from points_app.reports.period import Period, make_period, parse_day
 from points_app.reports.sources import EXPORT_KINDS, Query
 
 
@@ -90,3 +90,18 @@ def export_command(
     )
     db.session.commit()
     click.echo(f"{rows} rows written to {output}", err=True)
+
+
+@report_group.command("rollup")
+@click.option("--through", default=None, help="Last local day to store (default: yesterday).")
+@click.option("--rebuild", is_flag=True, help="Drop the stored days and count them again.")
+@with_appcontext
+def rollup_command(through: str | None, rebuild: bool) -> None:
+    """Store the points totals of the days that are over (run nightly, after midnight)."""
+    try:
+        last = parse_day(through) if through else None
+        days = (rollup.rebuild if rebuild else rollup.roll_up)(last)
+    except DomainError as error:
+        _fail(str(error.message))
+    db.session.commit()
+    click.echo(f"{days} days added; stored through {rollup.rolled_through()}", err=True)

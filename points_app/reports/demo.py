@@ -45,6 +45,7 @@ from points_app.people.models import (
     Pairing,
     Volunteer,
 )
+from points_app.reports import rollup
 from points_app.reports.demo_issues import add_issues_of_month, local_moment
 from points_app.store.models import (
     Product,
@@ -129,6 +130,8 @@ def load_reports_demo() -> None:
         _community_history(community, first_month, today, rng, book, actor_id)
     book.settle()
     db.session.flush()
+    # The history is backdated, so the stored day totals are counted again over it.
+    rollup.rebuild()
 
 
 def _community_history(

@@ -11,12 +11,11 @@ issues they are None ("—" on the page, null in JSON) rather than a misleading 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, null, or_, select, union_all
+from sqlalchemy import case, func, select, union
 from sqlalchemy.orm import aliased
 
 from points_app.areas.models import Area, AreaLevel
@@ -33,9 +32,10 @@ from points_app.events.models import (
 )
 from points_app.extensions import db
 from points_app.issues.models import Issue, IssueCategory, IssueEvaluation, Mediation
-from points_app.ledger.models import Account, AccountKind, Transfer, TransferKind
+from points_app.ledger.models import Account, AccountKind
 from points_app.people.models import Membership, Organisation, Volunteer
-from points_app.reports import scope
+from points_app.reports import rollup, scope
+from points_app.reports.medians import WHOLE, median_days
 from points_app.reports.period import Period
 from points_app.reports.scope import CommunityMap
 from points_app.store.models import Product, Redemption, RedemptionStatus, Store
@@ -140,7 +140,7 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
     cm = scope.load_map(area)
     communities = cm.communities
     counts: dict[int, Counter[str]] = {c.id: Counter() for c in communities}
-    extra: dict[str, Any] = {"durations": [], "satisfaction": Counter()}
+    extra: dict[str, Any] = {"satisfaction": Counter()}
 
     def put(community_id: int, key: str, value: Any) -> None:
         if community_id in counts:
@@ -149,7 +149,8 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
     _people(cm, period, put)
     _organisations(cm, period, put)
     _events_and_sessions(cm, period, put)
-    issue_charts = _issues(cm, period, today, put, extra)
+    trend = [TrendMonth(month=m) for m in period.months()]
+    issue_charts = _issues(cm, period, today, put, extra, trend)
     _projects(cm, period, put)
     _points(cm, period, put)
     _store(cm, period, put)
@@ -159,9 +160,8 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
     for c in counts.values():
         total.update(c)
     totals = _finish(total)
-    totals["median_days_to_resolve"] = (
-        round(statistics.median(extra["durations"]), 1) if extra["durations"] else None
-    )
+    median = extra["median"]
+    totals["median_days_to_resolve"] = None if median is None else round(median, 1)
     sat = extra["satisfaction"]
     totals["average_satisfaction"] = round(sat["sum"] / sat["n"], 2) if sat["n"] else None
     for cid, rows in extra["per_community"].items():
@@ -173,7 +173,7 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
         communities=communities,
         by_community=by_community,
         totals=totals,
-        trend=_trend(cm, period),
+        trend=_hours_by_month(cm, period, trend),
         by_category=issue_charts[0],
         by_level=issue_charts[1],
     )
@@ -223,8 +223,9 @@ def _people(cm: CommunityMap, period: Period, put: Put) -> None:
 
 
 def _members() -> Any:
-    """Who belongs to which organisation: its members, and the Party members it employs."""
-    return union_all(
+    """Who belongs to which organisation: its members, and the Party members it employs
+    (once each, when someone is both)."""
+    return union(
         select(Membership.organisation_id, Membership.volunteer_id),
         select(
             Volunteer.work_unit_id.label("organisation_id"), Volunteer.id.label("volunteer_id")
@@ -232,20 +233,38 @@ def _members() -> Any:
     ).subquery("members")
 
 
-def active_organisations(cm: CommunityMap, period: Period) -> Any:
-    """Organisations with a member whose attendance (anywhere) in the period was approved."""
+def served_in(period: Period) -> Any:
+    """Each volunteer with an approved attendance (anywhere) in the period, and its minutes."""
+    return (
+        select(
+            Attendance.volunteer_id,
+            func.coalesce(func.sum(Attendance.minutes), 0).label("minutes"),
+        )
+        .where(
+            Attendance.status == AttendanceStatus.approved,
+            scope.between(Attendance.checked_in_at, period),
+        )
+        .group_by(Attendance.volunteer_id)
+        .subquery("served")
+    )
+
+
+def active_organisations(cm: CommunityMap, period: Period, served: Any = None) -> Any:
+    """Organisations with a member whose attendance (anywhere) in the period was approved.
+
+    Who served comes first (the period's slice of the attendances' index), then their
+    organisations: far fewer rows than every member's every attendance. Pass `served`
+    (from `served_in`) to select its columns too.
+    """
+    served = served if served is not None else served_in(period)
     members = _members()
     return (
         select(cm.community(Organisation.area_id))
         .select_from(Organisation)
         .where(cm.covers(Organisation.area_id))
         .join(members, members.c.organisation_id == Organisation.id)
-        .join(Attendance, Attendance.volunteer_id == members.c.volunteer_id)
-        .where(
-            Attendance.status == AttendanceStatus.approved,
-            scope.between(Attendance.checked_in_at, period),
-            Organisation.kind.in_(scope.TEAM_KINDS | scope.UNIT_KINDS),
-        )
+        .join(served, served.c.volunteer_id == members.c.volunteer_id)
+        .where(Organisation.kind.in_(scope.TEAM_KINDS | scope.UNIT_KINDS))
     )
 
 
@@ -313,29 +332,39 @@ def _events_and_sessions(cm: CommunityMap, period: Period, put: Put) -> None:
 
 
 def _issues(
-    cm: CommunityMap, period: Period, today: dt.date, put: Put, extra: dict[str, Any]
+    cm: CommunityMap,
+    period: Period,
+    today: dt.date,
+    put: Put,
+    extra: dict[str, Any],
+    trend: list[TrendMonth],
 ) -> tuple[dict[str, int], dict[str, int]]:
     by_category: Counter[str] = Counter()
     by_level: Counter[str] = Counter()
+    raised_in = scope.month_index(Issue.created_at, period).label("month")
     raised = (
         scope.raised_issues(cm, period)
-        .add_columns(Issue.category, Issue.level, func.count(Issue.id))
-        .group_by(cm.c.community_id, Issue.category, Issue.level)
+        .add_columns(Issue.category, Issue.level, raised_in, func.count(Issue.id))
+        .group_by(cm.c.community_id, Issue.category, Issue.level, raised_in)
     )
-    for community_id, category, level, n in db.session.execute(raised):
+    for community_id, category, level, month, n in db.session.execute(raised):
         put(community_id, "issues_raised", n)
         by_category[str(getattr(category, "value", category))] += int(n)
         by_level[str(getattr(level, "value", level)) if level else NO_LEVEL] += int(n)
-    resolved = scope.resolved_issues(cm, period).add_columns(
-        Issue.category, _days(Issue.created_at, Issue.closed_at)
+        trend[int(month)].raised += int(n)
+    # Resolved issues per community, category and month (the figures and the trend).
+    closed_in = scope.month_index(Issue.closed_at, period).label("month")
+    resolved = (
+        scope.resolved_issues(cm, period)
+        .add_columns(Issue.category, closed_in, func.count(Issue.id))
+        .group_by(cm.c.community_id, Issue.category, closed_in)
     )
-    per_days: dict[int, list[float]] = {}
-    for community_id, category, days in db.session.execute(resolved):
-        put(community_id, "issues_resolved", 1)
+    for community_id, category, month, n in db.session.execute(resolved):
+        put(community_id, "issues_resolved", n)
         if category == IssueCategory.legal:
-            put(community_id, "legal_problems_solved", 1)
-        extra["durations"].append(float(days))
-        per_days.setdefault(community_id, []).append(float(days))
+            put(community_id, "legal_problems_solved", n)
+        trend[int(month)].resolved += int(n)
+    medians = median_days(cm, period, _days(Issue.created_at, Issue.closed_at))
     overdue = (
         scope.overdue_issues(cm, period, today)
         .add_columns(func.count(Issue.id))
@@ -355,9 +384,11 @@ def _issues(
         .where(scope.between(IssueEvaluation.at, period))
         .group_by(cm.c.community_id)
     )
+    extra["median"] = medians.get(WHOLE)
     per: dict[int, dict[str, Any]] = {
-        cid: {"median_days_to_resolve": round(statistics.median(days), 1)}
-        for cid, days in per_days.items()
+        cid: {"median_days_to_resolve": round(days, 1)}
+        for cid, days in medians.items()
+        if cid != WHOLE
     }
     for community_id, total, n in db.session.execute(rated):
         extra["satisfaction"]["sum"] += int(total)
@@ -395,57 +426,13 @@ def transfer_flows() -> tuple[Any, Any, Any]:
 
 
 def _points(cm: CommunityMap, period: Period, put: Put) -> None:
-    # Two statements that read the transfers' covering index (created_at, kind, accounts,
-    # amount) and test accounts against small id sets instead of joining every transfer.
-    issuance = {
-        account_id: community_id
-        for account_id, area_id in db.session.execute(
-            select(Account.id, Account.area_id).where(
-                Account.kind == AccountKind.issuance, cm.covers(Account.area_id)
-            )
-        )
-        if (community_id := cm.community_of(area_id)) is not None
-    }
-    # Always run (even with no accounts), so the statement count never depends on the data.
-    # `+ 0`: test the ids, don't search by them. The index on the accounts would fetch every
-    # transfer of all time of each issuance account; the period's slice of the covering
-    # index on created_at is far smaller.
-    accounts = list(issuance)
-    debit_id, credit_id = Transfer.debit_account_id + 0, Transfer.credit_account_id + 0
-    issued = debit_id.in_(accounts)
-    unissued = and_(credit_id.in_(accounts), Transfer.kind == TransferKind.reverse)
-    community = func.coalesce(
-        case(issuance, value=Transfer.debit_account_id) if issuance else null(),
-        case(issuance, value=Transfer.credit_account_id) if issuance else null(),
-    ).label(scope.COMMUNITY)
-    stmt = (
-        select(
-            community,
-            func.coalesce(func.sum(case((issued, Transfer.amount), else_=0)), 0),
-            func.coalesce(func.sum(case((unissued, Transfer.amount), else_=0)), 0),
-        )
-        .where(scope.between(Transfer.created_at, period), or_(issued, unissued))
-        .group_by(cm.c.community_id)
-    )
-    for community_id, out, back in db.session.execute(stmt):
-        put(community_id, "points_issued", int(out) - int(back))
-    households = select(Account.id).where(
-        Account.kind == AccountKind.household, cm.covers(Account.area_id)
-    )
-    credit = aliased(Account, name="credit")
-    given = (
-        select(cm.community(credit.area_id), func.coalesce(func.sum(Transfer.amount), 0))
-        .select_from(Transfer)
-        .join(credit, credit.id == Transfer.credit_account_id)
-        .where(
-            scope.between(Transfer.created_at, period),
-            Transfer.kind.in_([TransferKind.give, TransferKind.earn]),
-            (Transfer.credit_account_id + 0).in_(households.scalar_subquery()),
-        )
-        .group_by(cm.c.community_id)
-    )
-    for community_id, to_households in db.session.execute(given):
-        put(community_id, "points_given", to_households)
+    # Per account area (a community's, or a grid's below it), then summed per community.
+    totals = rollup.points_in_period(period.start, period.end, cm.area_ids())
+    for area_id, measures in totals.items():
+        community_id = cm.community_of(area_id)
+        if community_id is not None:
+            for measure, points in measures.items():
+                put(community_id, measure, points)
 
 
 def _store(cm: CommunityMap, period: Period, put: Put) -> None:
@@ -482,8 +469,8 @@ def _store(cm: CommunityMap, period: Period, put: Put) -> None:
         put(community_id, "stock_value", value)
 
 
-def _trend(cm: CommunityMap, period: Period) -> list[TrendMonth]:
-    months = [TrendMonth(month=m) for m in period.months()]
+def _hours_by_month(cm: CommunityMap, period: Period, months: list[TrendMonth]) -> list[TrendMonth]:
+    """The trend chart's volunteer hours (its issue counts come with the issue figures)."""
     when = scope.month_index(Attendance.checked_in_at, period)
     hours = (
         scope.approved_attendances(cm, period)
@@ -492,20 +479,4 @@ def _trend(cm: CommunityMap, period: Period) -> list[TrendMonth]:
     )
     for index, minutes in db.session.execute(hours):
         months[int(index)].hours = _hours(int(minutes))
-    raised_when = scope.month_index(Issue.created_at, period)
-    raised = (
-        scope.raised_issues(cm, period)
-        .with_only_columns(raised_when, func.count(Issue.id))
-        .group_by(raised_when)
-    )
-    for index, n in db.session.execute(raised):
-        months[int(index)].raised = int(n)
-    closed_when = scope.month_index(Issue.closed_at, period)
-    resolved = (
-        scope.resolved_issues(cm, period)
-        .with_only_columns(closed_when, func.count(Issue.id))
-        .group_by(closed_when)
-    )
-    for index, n in db.session.execute(resolved):
-        months[int(index)].resolved = int(n)
     return months

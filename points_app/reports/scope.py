@@ -82,6 +82,10 @@ class CommunityMap:
         """The community id of an area (None outside the map)."""
         return self._ids.get(area_id)
 
+    def area_ids(self) -> list[int]:
+        """Every area id the map covers (the communities and the areas below them)."""
+        return sorted(self._ids)
+
     def covers(self, column: Any) -> ColumnElement[bool]:
         key = ("covers", column)
         if key not in self._built:

@@ -67,6 +67,35 @@ def test_median_and_average_are_taken_over_all_issues(march: Any, county: dict[s
     assert totals["volunteer_hours"] == round(315 / 60, 1)
 
 
+def test_medians_per_community_and_over_the_area_are_the_middle_values(
+    march: Any, county: dict[str, Any]
+) -> None:
+    import statistics
+
+    from points_app.issues.models import Issue, IssueCategory, IssueChannel, IssueState
+
+    b = county["community_b"]
+    for days in (1, 2, 4):  # odd count in B: its median is the middle one
+        db.session.add(
+            Issue(
+                title=f"B {days}", category=IssueCategory.environment,
+                channel=IssueChannel.grid_visit, area=b, state=IssueState.closed,
+                created_at=dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC),
+                closed_at=dt.datetime(2026, 3, 1 + days, 2, tzinfo=dt.UTC),
+            )
+        )  # fmt: skip
+    db.session.flush()
+    figures = compute_figures(county["street"], MARCH, today=TODAY)
+    a_days = [10, 39.5625]  # the fixture's two issues in A: an even count, the mean of both
+    assert figures.by_community[b.id]["median_days_to_resolve"] == 2
+    assert figures.by_community[county["community_a"].id]["median_days_to_resolve"] == round(
+        statistics.median(a_days), 1
+    )
+    # Over the street: the middle of all five, not a mean of the communities' medians.
+    assert figures.totals["median_days_to_resolve"] == 4
+    assert figures.by_community[county["community_c"].id]["median_days_to_resolve"] is None
+
+
 def test_local_month_boundaries_split_the_trend(march: Any, county: dict[str, Any]) -> None:
     period = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
     figures = compute_figures(county["county"], period, today=TODAY)

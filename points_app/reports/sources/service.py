@@ -20,7 +20,7 @@ from points_app.events.models import (
 from points_app.issues.models import TalkSession
 from points_app.people.models import Organisation, Volunteer
 from points_app.reports import scope
-from points_app.reports.figures import active_organisations
+from points_app.reports.figures import active_organisations, served_in
 from points_app.reports.scope import CommunityMap, WorkUnit
 from points_app.reports.sources.base import Column, Query, Source, hours, local_text
 
@@ -176,15 +176,16 @@ def _organisations(q: Query, cm: CommunityMap) -> Select[Any]:
     kinds = {"teams": scope.TEAM_KINDS, "units": scope.UNIT_KINDS}.get(
         q.filter, scope.TEAM_KINDS | scope.UNIT_KINDS
     )
+    served = served_in(q.period)
     return (
-        active_organisations(cm, q.period)
+        active_organisations(cm, q.period, served)
         .where(Organisation.kind.in_(kinds))
         .add_columns(
             cm.community_name(Organisation.area_id),
             Organisation.name,
             Organisation.kind,
-            func.count(func.distinct(Attendance.volunteer_id)),
-            func.coalesce(func.sum(Attendance.minutes), 0),
+            func.count(served.c.volunteer_id),
+            func.sum(served.c.minutes),
         )  # fmt: skip
         .group_by(
             cm.c.community_id,
