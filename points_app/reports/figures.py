@@ -31,11 +31,11 @@ from points_app.events.models import (
     ProjectMove,
 )
 from points_app.extensions import db
-from points_app.issues.models import Issue, IssueCategory, IssueEvaluation, Mediation
+from points_app.issues.models import Issue, Mediation
 from points_app.ledger.models import Account, AccountKind
 from points_app.people.models import Membership, Organisation, Volunteer
 from points_app.reports import rollup, scope
-from points_app.reports.medians import WHOLE, median_days
+from points_app.reports.issue_figures import TrendMonth, issue_figures
 from points_app.reports.period import Period
 from points_app.reports.scope import CommunityMap
 from points_app.store.models import Product, Redemption, RedemptionStatus, Store
@@ -73,17 +73,6 @@ FIGURES: tuple[str, ...] = (
     "stock_value",
 )
 NOT_SUMMED = frozenset({"median_days_to_resolve", "average_satisfaction", "volunteer_hours"})
-NO_LEVEL = "none"
-
-
-@dataclass
-class TrendMonth:
-    """One local month of the trend chart."""
-
-    month: dt.date
-    hours: float = 0.0
-    raised: int = 0
-    resolved: int = 0
 
 
 @dataclass
@@ -127,12 +116,6 @@ def _hours(minutes: int) -> float:
     return round(minutes / 60, 1)
 
 
-def _days(start: Any, end: Any) -> Any:
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.julianday(end) - func.julianday(start)
-    return func.extract("epoch", end - start) / 86400.0
-
-
 def compute_figures(area: Area, period: Period, today: dt.date | None = None) -> Figures:
     """Every figure for the area and period (a fixed number of statements, whatever the data)."""
     check_report_area(area)
@@ -142,7 +125,10 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
     counts: dict[int, Counter[str]] = {c.id: Counter() for c in communities}
     extra: dict[str, Any] = {"satisfaction": Counter()}
 
-    def put(community_id: int, key: str, value: Any) -> None:
+    def put(area_id: int, key: str, value: Any) -> None:
+        # A community's id, or an area below it: statements whose figures are sums group by
+        # the record's own area (no per-row CASE), and are added up per community here.
+        community_id = cm.community_of(area_id)
         if community_id in counts:
             counts[community_id][key] += int(value or 0)
 
@@ -150,7 +136,7 @@ def compute_figures(area: Area, period: Period, today: dt.date | None = None) ->
     _organisations(cm, period, put)
     _events_and_sessions(cm, period, put)
     trend = [TrendMonth(month=m) for m in period.months()]
-    issue_charts = _issues(cm, period, today, put, extra, trend)
+    issue_charts = issue_figures(cm, period, today, put, extra, trend)
     _projects(cm, period, put)
     _points(cm, period, put)
     _store(cm, period, put)
@@ -188,7 +174,7 @@ def _finish(counter: Counter[str]) -> dict[str, Any]:
     return result
 
 
-Put = Any  # the put(community_id, key, value) callback
+Put = Any  # the put(area_id, key, value) callback
 
 
 def _people(cm: CommunityMap, period: Period, put: Put) -> None:
@@ -284,30 +270,32 @@ def _events_and_sessions(cm: CommunityMap, period: Period, put: Put) -> None:
 
     stmt = (
         scope.held_events(cm, period)
-        .add_columns(
-            Event.kind, func.count(Event.id), func.coalesce(func.sum(Event.people_served), 0)
+        .with_only_columns(
+            Event.area_id,
+            Event.kind,
+            func.count(Event.id),
+            func.coalesce(func.sum(Event.people_served), 0),
         )
-        .group_by(cm.c.community_id, Event.kind)
+        .group_by(Event.area_id, Event.kind)
     )
-    for community_id, kind, n, served in db.session.execute(stmt):
-        put(community_id, "people_served", served)
+    for area_id, kind, n, served in db.session.execute(stmt):
+        put(area_id, "people_served", served)
         if kind == EventKind.welfare_day:
-            put(community_id, "welfare_days", n)
+            put(area_id, "welfare_days", n)
         elif kind in scope.TALK_KINDS:
-            put(community_id, "legal_talks", n)
-            put(community_id, "legal_talk_attendance", served)
+            put(area_id, "legal_talks", n)
+            put(area_id, "legal_talk_attendance", served)
     sessions = (
-        select(cm.community(TalkSession.area_id), func.count(TalkSession.id))
-        .select_from(TalkSession)
+        select(TalkSession.area_id, func.count(TalkSession.id))
         .where(cm.covers(TalkSession.area_id))
         .where(scope.between_days(TalkSession.held_on, period))
-        .group_by(cm.c.community_id)
+        .group_by(TalkSession.area_id)
     )
-    for community_id, n in db.session.execute(sessions):
-        put(community_id, "talk_sessions", n)
+    for area_id, n in db.session.execute(sessions):
+        put(area_id, "talk_sessions", n)
     mediations = (
         select(
-            cm.community(Issue.area_id),
+            Issue.area_id,
             func.count(Mediation.id),
             func.count(
                 func.distinct(
@@ -324,79 +312,11 @@ def _events_and_sessions(cm: CommunityMap, period: Period, put: Put) -> None:
         .join(Issue, Issue.id == Mediation.issue_id)
         .where(cm.covers(Issue.area_id))
         .where(scope.between_days(Mediation.mediated_on, period))
-        .group_by(cm.c.community_id)
+        .group_by(Issue.area_id)
     )
-    for community_id, n, settled in db.session.execute(mediations):
-        put(community_id, "mediations", n)
-        put(community_id, "disputes_mediated", settled)
-
-
-def _issues(
-    cm: CommunityMap,
-    period: Period,
-    today: dt.date,
-    put: Put,
-    extra: dict[str, Any],
-    trend: list[TrendMonth],
-) -> tuple[dict[str, int], dict[str, int]]:
-    by_category: Counter[str] = Counter()
-    by_level: Counter[str] = Counter()
-    raised_in = scope.month_index(Issue.created_at, period).label("month")
-    raised = (
-        scope.raised_issues(cm, period)
-        .add_columns(Issue.category, Issue.level, raised_in, func.count(Issue.id))
-        .group_by(cm.c.community_id, Issue.category, Issue.level, raised_in)
-    )
-    for community_id, category, level, month, n in db.session.execute(raised):
-        put(community_id, "issues_raised", n)
-        by_category[str(getattr(category, "value", category))] += int(n)
-        by_level[str(getattr(level, "value", level)) if level else NO_LEVEL] += int(n)
-        trend[int(month)].raised += int(n)
-    # Resolved issues per community, category and month (the figures and the trend).
-    closed_in = scope.month_index(Issue.closed_at, period).label("month")
-    resolved = (
-        scope.resolved_issues(cm, period)
-        .add_columns(Issue.category, closed_in, func.count(Issue.id))
-        .group_by(cm.c.community_id, Issue.category, closed_in)
-    )
-    for community_id, category, month, n in db.session.execute(resolved):
-        put(community_id, "issues_resolved", n)
-        if category == IssueCategory.legal:
-            put(community_id, "legal_problems_solved", n)
-        trend[int(month)].resolved += int(n)
-    medians = median_days(cm, period, _days(Issue.created_at, Issue.closed_at))
-    overdue = (
-        scope.overdue_issues(cm, period, today)
-        .add_columns(func.count(Issue.id))
-        .group_by(cm.c.community_id)
-    )
-    for community_id, n in db.session.execute(overdue):
-        put(community_id, "issues_overdue", n)
-    rated = (
-        select(
-            cm.community(Issue.area_id),
-            func.coalesce(func.sum(IssueEvaluation.satisfaction), 0),
-            func.count(IssueEvaluation.id),
-        )
-        .select_from(IssueEvaluation)
-        .join(Issue, Issue.id == IssueEvaluation.issue_id)
-        .where(cm.covers(Issue.area_id))
-        .where(scope.between(IssueEvaluation.at, period))
-        .group_by(cm.c.community_id)
-    )
-    extra["median"] = medians.get(WHOLE)
-    per: dict[int, dict[str, Any]] = {
-        cid: {"median_days_to_resolve": round(days, 1)}
-        for cid, days in medians.items()
-        if cid != WHOLE
-    }
-    for community_id, total, n in db.session.execute(rated):
-        extra["satisfaction"]["sum"] += int(total)
-        extra["satisfaction"]["n"] += int(n)
-        if n:
-            per.setdefault(community_id, {})["average_satisfaction"] = round(int(total) / n, 2)
-    extra["per_community"] = per
-    return dict(by_category), dict(by_level)
+    for area_id, n, settled in db.session.execute(mediations):
+        put(area_id, "mediations", n)
+        put(area_id, "disputes_mediated", settled)
 
 
 def _projects(cm: CommunityMap, period: Period, put: Put) -> None:
