@@ -67,7 +67,9 @@ def extract_token(text: str) -> str:
         path = unquote(urlsplit(text).path)
         if PREFIX not in path:
             return ""
-        text = path.split(PREFIX, 1)[1].strip("/")
+        # The token is what follows the last PREFIX (a token never holds a "/"), also when
+        # the app is served under a path that has one too.
+        text = path.rsplit(PREFIX, 1)[1].strip("/")
     return text
 
 

@@ -119,3 +119,21 @@ def test_role_does_not_leak_to_an_area_whose_id_starts_with_the_same_digits(tree
 def test_every_role_has_a_permission_set():
     assert set(ROLE_PERMISSIONS) == {r.value for r in Role}
     assert ROLE_PERMISSIONS["admin"] == frozenset(Permission)
+
+
+def test_nested_grants_keep_only_the_widest_area_and_disjoint_ones_both(tree, make_user):
+    from points_app.core.permissions import area_paths
+
+    user = make_user(Role.committee, tree["community_a"])
+    db.session.add_all([
+        RoleAssignment(user=user, role=Role.committee, area=tree["grid_a"]),  # inside A
+        RoleAssignment(user=user, role=Role.committee, area=tree["community_b"]),
+    ])  # fmt: skip
+    db.session.commit()
+    assert sorted(area_paths(user, P.view_people)) == sorted(
+        [tree["community_a"].path, tree["community_b"].path]
+    )
+    clause = area_clause(Area.path, user, P.view_people)
+    names = set(db.session.scalars(select(Area.name).where(clause)))
+    assert names == {tree[n].name for n in ("community_a", "grid_a", "micro_a", "community_b",
+                                           "grid_b", "micro_b")}  # fmt: skip

@@ -141,3 +141,35 @@ def test_the_png_has_eight_pixel_boxes_and_a_two_module_border(app):
     side, _dark = svg_modules(qr.svg(url))  # modules plus the same 2-module border
     assert Image.open(io.BytesIO(qr.png(url))).size == (8 * side, 8 * side)
     assert Image.open(io.BytesIO(qr.png(url, box_size=4))).size == (4 * side, 4 * side)
+
+
+def test_the_token_is_taken_out_of_every_form_a_scanner_hands_over(app):
+    with app.test_request_context():
+        token = qr.sign("event", 5)
+        assert qr.extract_token(token) == token
+        assert qr.extract_token(f"  {token}\n") == token
+        assert qr.extract_token(f"/q/{token}") == token  # a path without the host
+        assert qr.extract_token(f"https://example.org/q/{token}/") == token  # trailing slash
+        # Served under a path that has /q/ too: the token follows the last one.
+        assert qr.extract_token(f"https://example.org/q/app/q/{token}") == token
+        assert qr.verify(f"https://example.org/q/app/q/{token}").object_id == 5
+
+
+@pytest.mark.parametrize("scanned", ["", None, "   ", "https://example.org/other/page", "/help"])
+def test_nothing_scanned_or_a_url_of_another_page_gives_no_token(app, scanned):
+    assert qr.extract_token(scanned) == ""
+    with pytest.raises(DomainError) as refused:
+        qr.verify(scanned)
+    assert refused.value.code == "invalid_code"
+
+
+def test_a_registered_landing_answers_for_its_kind_of_code(app):
+    def handler(scanned):
+        return scanned
+
+    qr.register_landing("test-kind", handler)
+    try:
+        assert qr.landing_for("test-kind") is handler
+    finally:
+        qr._landings.pop("test-kind")
+    assert qr.landing_for("test-kind") is None
