@@ -173,3 +173,17 @@ def test_a_registered_landing_answers_for_its_kind_of_code(app):
     finally:
         qr._landings.pop("test-kind")
     assert qr.landing_for("test-kind") is None
+
+
+def test_a_code_of_200_characters_is_read_and_a_longer_one_refused_unread(app):
+    with app.test_request_context():
+        room = 200 - len(qr.sign("household", 1, 1))  # each digit more is one character more
+        longest = int("1" * (1 + room))
+        token = qr.sign("household", longest, 1)
+        assert len(token) == 200
+        assert qr.verify(token).object_id == longest
+        too_long = qr.sign("household", int("1" * (2 + room)), 1)  # signed, but 201 long
+        assert len(too_long) == 201
+        with pytest.raises(DomainError) as refused:
+            qr.verify(too_long)
+        assert refused.value.code == "invalid_code"
