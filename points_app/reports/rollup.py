@@ -101,7 +101,7 @@ def rolled_through() -> dt.date | None:
 
 def points_in_period(first: dt.date, last: dt.date, area_ids: list[int]) -> Totals:
     """Points issued and given on the local days `first`..`last`, per area of `area_ids`:
-    the stored days from the rollup, the rest from the transfers (four statements more)."""
+    the stored days from the rollup, the rest from the transfers (five statements)."""
     through = rolled_through()
     stored_last = min(last, through) if through is not None else first - ONE_DAY
     stored = (

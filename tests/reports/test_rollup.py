@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import select, update
 
 from points_app.core.clock import local_today
@@ -140,13 +141,16 @@ def test_rolling_up_again_adds_only_the_days_since(march: Any) -> None:
     assert rollup.rolled_through() == D(2026, 3, 20)
 
 
+@time_machine.travel(dt.datetime(2026, 4, 9, 16, 30, tzinfo=dt.UTC), tick=False)
 def test_a_day_that_is_not_over_is_refused(march: Any) -> None:
+    assert local_today() == D(2026, 4, 10)  # 00:30 in Shanghai, still the 9th in UTC
     with pytest.raises(DomainError) as refused:
         rollup.roll_up(local_today())
     assert refused.value.code == "day_not_over"
     assert rollup.rolled_through() is None
 
 
+@time_machine.travel(dt.datetime(2026, 4, 9, 16, 30, tzinfo=dt.UTC), tick=False)
 def test_cli_stores_up_to_yesterday_and_refuses_today(runner: Any, march: Any) -> None:
     result = runner.invoke(args=["report", "rollup"])
     assert result.exit_code == 0, result.output
