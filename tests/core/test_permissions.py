@@ -137,3 +137,10 @@ def test_nested_grants_keep_only_the_widest_area_and_disjoint_ones_both(tree, ma
     names = set(db.session.scalars(select(Area.name).where(clause)))
     assert names == {tree[n].name for n in ("community_a", "grid_a", "micro_a", "community_b",
                                            "grid_b", "micro_b")}  # fmt: skip
+
+
+def test_no_user_at_all_can_do_nothing(tree):
+    # Background jobs and the command line pass no user: they are asked nothing of here.
+    for permission in Permission:
+        assert not can(None, permission)
+        assert not can(None, permission, tree["community_a"])

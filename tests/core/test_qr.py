@@ -187,3 +187,18 @@ def test_a_code_of_200_characters_is_read_and_a_longer_one_refused_unread(app):
         with pytest.raises(DomainError) as refused:
             qr.verify(too_long)
         assert refused.value.code == "invalid_code"
+
+
+@pytest.mark.parametrize("body", ["h.1.2.3", "h", "z.1", "z.1.2", "e.x"])
+def test_a_signed_body_of_the_wrong_shape_is_refused_with_a_400(app, body):
+    with app.test_request_context():
+        token = qr._signer().sign(body).decode()  # signed with our key, but not by `sign`
+        with pytest.raises(DomainError) as refused:
+            qr.verify(token)
+    assert (refused.value.code, refused.value.status) == ("invalid_code", 400)
+
+
+def test_a_verified_code_carries_the_token_it_was_read_from(app):
+    with app.test_request_context():
+        token = qr.sign("person", 9)
+        assert qr.verify(qr.code_url(token)).token == token

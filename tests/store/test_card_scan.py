@@ -8,11 +8,14 @@ import pytest
 from points_app.core import qr
 from points_app.core.errors import DomainError
 from points_app.extensions import db
+from points_app.ledger.models import Account
 from points_app.store.services import (
+    household_balance,
     household_card_token,
     replace_household_card,
     resolve_household_card,
 )
+from tests.store.conftest import give_points
 
 
 def _scan(client, api_headers, user, code):
@@ -107,3 +110,38 @@ def test_a_card_without_a_version_is_not_the_current_card(shop, make_household):
     assert _refusal(qr.sign("household", household.id, household.card_version + 1)) == (
         "card_revoked", 410,
     )  # fmt: skip
+
+
+def test_replacing_a_card_bumps_the_version_in_hand_and_audits_who_and_which(shop, make_household):
+    from sqlalchemy import select
+
+    from points_app.core.audit import AuditEntry
+
+    household = make_household()
+    assert household.card_version == 1
+    assert replace_household_card(household, actor=shop.admin) == 2
+    assert household.card_version == 2  # the object in hand, without reloading it
+    assert replace_household_card(household, actor=shop.admin) == 3
+    db.session.commit()
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "household_card_replaced")
+        .order_by(AuditEntry.id)
+    )
+    assert [(e.actor_id, e.object_type, e.object_id, e.detail) for e in entries] == [
+        (shop.admin.id, "household", household.id, {"card_version": 2}),
+        (shop.admin.id, "household", household.id, {"card_version": 3}),
+    ]
+
+
+def test_the_counter_reads_a_households_own_balance_without_opening_an_account(
+    shop, make_household
+):
+    from sqlalchemy import func, select
+
+    household, other = make_household(), make_household(points=3)
+    accounts = db.session.scalar(select(func.count(Account.id)))
+    assert household_balance(household) == 0  # no account yet: nothing to spend
+    assert db.session.scalar(select(func.count(Account.id))) == accounts
+    give_points(household, 7)
+    assert (household_balance(household), household_balance(other)) == (7, 3)
