@@ -145,3 +145,28 @@ def test_the_counter_reads_a_households_own_balance_without_opening_an_account(
     assert db.session.scalar(select(func.count(Account.id))) == accounts
     give_points(household, 7)
     assert (household_balance(household), household_balance(other)) == (7, 3)
+
+
+def test_each_refusal_tells_the_clerk_what_to_do_in_chinese(app, shop, make_household, tree):
+    from flask_babel import force_locale
+
+    household, gone = make_household(), make_household()
+    gone.is_active = False
+    db.session.commit()
+    cases = {
+        qr.sign("household", household.id + 999, 1): "此卡没有对应的困难户，请到社区补办新卡。",
+        qr.sign(
+            "household", household.id, 0
+        ): "此卡已挂失补办。请让该户出示新卡，或请社区打印一张。",
+        household_card_token(gone): "该户已不在登记名单中，请咨询社区。",
+    }
+    with app.test_request_context(), force_locale("zh"):
+        for token, message in cases.items():
+            with pytest.raises(DomainError) as refused:
+                resolve_household_card(token)
+            assert str(refused.value.message) == message
+        with pytest.raises(DomainError) as refused:
+            resolve_household_card(household_card_token(household), community=tree["community_b"])
+        assert (
+            str(refused.value.message) == "此卡属于其他社区的困难户，只能在该社区的爱心超市使用。"
+        )
