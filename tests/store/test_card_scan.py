@@ -153,7 +153,10 @@ def test_each_refusal_tells_the_clerk_what_to_do_in_chinese(app, shop, make_hous
     household, gone = make_household(), make_household()
     gone.is_active = False
     db.session.commit()
+    not_ours = "扫到的不是本系统的家庭卡，或卡片已损坏。请再扫一次；仍不行就输入卡上印的编号。"
     cases = {
+        "not a card at all": not_ours,
+        household_card_token(household)[:-2] + "xx": not_ours,
         qr.sign("household", household.id + 999, 1): "此卡没有对应的困难户，请到社区补办新卡。",
         qr.sign(
             "household", household.id, 0
