@@ -296,3 +296,48 @@ def test_an_expired_event_code_is_a_410_that_says_scan_again(app, make_event, no
         assert (
             str(error.message) == "This code has expired. Scan the code shown at the event again."
         )
+
+
+def test_a_cancelled_events_code_says_the_event_is_cancelled(app, event):
+    event.is_cancelled = True
+    db.session.commit()
+    with app.test_request_context():
+        error = _refused(
+            "event_cancelled", services.event_from_code, qr.verify(qr.sign("event", event.id))
+        )
+        assert str(error.message) == "This event has been cancelled."
+
+
+def test_a_rotating_code_is_signed_for_the_window_of_the_moment_asked_for(app, make_event, now):
+    event = make_event(rotates_code=True)
+    later = now + dt.timedelta(minutes=5)
+    with app.test_request_context():
+        assert qr.verify(services.event_token(event)).extra == qr.current_window(now.timestamp())
+        assert qr.verify(services.event_token(event, later)).extra == qr.current_window(
+            later.timestamp()
+        )
+        assert qr.current_window(later.timestamp()) == qr.current_window(now.timestamp()) + 10
+
+
+def test_each_reissued_person_card_is_the_next_version_and_is_audited(app, people):
+    from points_app.core.audit import AuditEntry
+    from points_app.events.models import VolunteerCard
+
+    v = people["v"]
+    assert services.card_version(v) == 1  # no card row until the first reissue
+    assert services.reissue_person_card(v, actor=people["organiser"]) == 2
+    first_issued = db.session.get(VolunteerCard, v.id).issued_at
+    assert services.reissue_person_card(v, actor=people["organiser"]) == 3
+    assert services.reissue_person_card(v, actor=people["organiser"]) == 4
+    db.session.commit()
+    assert services.card_version(v) == 4
+    card = db.session.get(VolunteerCard, v.id)
+    assert card.issued_at is not None and first_issued is not None
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "volunteer.card_reissue")
+        .order_by(AuditEntry.id)
+    )
+    assert [(e.actor_id, e.object_type, e.object_id) for e in entries] == [
+        (people["organiser"].id, "volunteer", v.id)
+    ] * 3
