@@ -295,3 +295,32 @@ def test_history_pages_interleave_paid_and_received_transfers(people, tree, issu
         page += 1
     assert seen == list(everything)
     assert page - 1 == -(-len(everything) // 4)
+
+
+def test_history_pages_hold_30_by_default_at_most_200_and_at_least_1(people, tree):
+    volunteer = services.account_for_volunteer(people["v1"])
+    source = services.system_account(tree["community_a"], AccountKind.issuance)
+    for _ in range(201):
+        services.transfer(
+            debit=source, credit=volunteer, amount=1, kind=TransferKind.issue, actor=None
+        )
+    db.session.commit()
+
+    def page(**kwargs):
+        rows, more = services.history(volunteer, **kwargs)
+        return len(rows), more
+
+    assert page() == (30, True)
+    assert page(per_page=500) == (200, True)  # at most 200 a page
+    assert page(page=2, per_page=500) == (1, False)
+    assert page(per_page=0) == (1, True)  # at least one
+    assert page(page=0, per_page=3) == page(page=1, per_page=3) == (3, True)
+    assert page(page=67, per_page=3) == (3, False)  # 201 = 67 × 3: a full last page
+    assert page(page=68, per_page=3) == (0, False)
+
+
+def test_the_balance_of_an_account_that_does_not_exist_is_not_found(people):
+    with pytest.raises(DomainError) as missing:
+        services.balance_of(Account(id=987654, kind=AccountKind.volunteer))
+    error = missing.value
+    assert (error.code, error.status, str(error.message)) == ("not_found", 404, "No such account.")
