@@ -207,3 +207,36 @@ def test_refusals_of_a_second_reversal_and_a_reused_key_say_why(people, issue, a
         assert str(reused.value.message) == (
             "This idempotency key was already used for a different request."
         )
+
+
+def test_a_reversal_without_a_reason_or_of_a_reversal_is_refused_and_says_why(people, issue, app):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    gift = _give(people, 6)
+    db.session.commit()
+    with pytest.raises(DomainError) as no_reason:
+        services.reverse(gift, actor=people["committee"], reason="  ")
+    undo = services.reverse(gift, actor=people["committee"], reason="wrong household")
+    db.session.commit()
+    with pytest.raises(DomainError) as twice:
+        services.reverse(undo, actor=people["committee"], reason="undo the undo")
+    assert (no_reason.value.code, no_reason.value.status) == ("reason_required", 422)
+    assert (twice.value.code, twice.value.status) == ("cannot_reverse_reversal", 409)
+    with app.test_request_context():
+        assert str(no_reason.value.message) == "Say why the transfer is reversed."
+        assert str(twice.value.message) == "A reversal cannot itself be reversed."
+    assert undo.memo == "wrong household"
+
+
+def test_a_transfer_records_its_actor_only_when_signed_in_and_enabled(people, issue, make_user):
+    from points_app.accounts.models import Role
+
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    assert _give(people, 1).actor_id == people["committee"].id
+    disabled = make_user(Role.committee, people["h1"].community, is_enabled=False)
+    args = {
+        "debit": services.account_for_volunteer(people["v1"]),
+        "credit": services.account_for_household(people["h1"]),
+        "amount": 1, "kind": TransferKind.give,
+    }  # fmt: skip
+    assert services.transfer(**args, actor=disabled).actor_id is None
+    assert services.transfer(**args, actor=None).actor_id is None
