@@ -38,26 +38,33 @@ LEDGER_TESTS = (
     "tests/ledger/test_giving_rules.py",
 )
 VERIFY_TESTS = ("tests/ledger/test_verify.py", "tests/ledger/test_verify_failures.py")
+PENDING_TESTS = ("tests/recognition/test_pending.py",)
 STORE_VERIFY_TESTS = ("tests/store/test_verify_failures.py",)
 STOCK_TESTS = ("tests/store/test_stock_rules.py", "tests/store/test_redemptions.py")
 
 PLANTS = [
     # The never-negative rule: a user account pays only what it holds.
-    Plant("debit: pays one point more than it holds", "points_app/ledger/services.py",
-          "or_(Account.balance >= bindparam(\"amount\"), Account.kind.in_(SYSTEM_KINDS))",
-          "or_(Account.balance + 1 >= bindparam(\"amount\"), Account.kind.in_(SYSTEM_KINDS))",
+    # The never-negative rule: a user account pays only what it holds, less what is still
+    # on public notice (`ledger.pending.spendable_clause`); system accounts may go below.
+    Plant("debit: pays one point more than it holds", "points_app/ledger/pending.py",
+          'return Account.balance - pending >= bindparam("amount")',
+          'return Account.balance - pending + 1 >= bindparam("amount")',
           LEDGER_TESTS),
-    Plant("debit: cannot spend its whole balance", "points_app/ledger/services.py",
-          "or_(Account.balance >= bindparam(\"amount\"), Account.kind.in_(SYSTEM_KINDS))",
-          "or_(Account.balance > bindparam(\"amount\"), Account.kind.in_(SYSTEM_KINDS))",
+    Plant("debit: cannot spend its whole balance", "points_app/ledger/pending.py",
+          'return Account.balance - pending >= bindparam("amount")',
+          'return Account.balance - pending > bindparam("amount")',
           LEDGER_TESTS),
+    Plant("debit: points on public notice may be spent", "points_app/ledger/pending.py",
+          'return Account.balance - pending >= bindparam("amount")',
+          'return Account.balance >= bindparam("amount")',
+          PENDING_TESTS),
     Plant("debit: every account may go below zero", "points_app/ledger/services.py",
-          "or_(Account.balance >= bindparam(\"amount\"), Account.kind.in_(SYSTEM_KINDS))",
-          "or_(Account.balance >= bindparam(\"amount\"), Account.kind.isnot(None))",
+          "or_(pending.spendable_clause(), Account.kind.in_(SYSTEM_KINDS))",
+          "or_(pending.spendable_clause(), Account.kind.isnot(None))",
           LEDGER_TESTS),
     Plant("debit: system accounts held to zero too", "points_app/ledger/services.py",
-          "or_(Account.balance >= bindparam(\"amount\"), Account.kind.in_(SYSTEM_KINDS))",
-          "Account.balance >= bindparam(\"amount\")",
+          "or_(pending.spendable_clause(), Account.kind.in_(SYSTEM_KINDS))",
+          "pending.spendable_clause()",
           LEDGER_TESTS),
     Plant("debit: takes the amount twice", "points_app/ledger/services.py",
           ".values(balance=Account.balance - bindparam(\"amount\"))",
