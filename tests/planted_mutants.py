@@ -58,6 +58,11 @@ PLANTS = [
           'return Account.balance - pending >= bindparam("amount")',
           'return Account.balance >= bindparam("amount")',
           PENDING_TESTS),
+    # What mutmut plants in `_move` but its test selection cannot see (the notice tests).
+    Plant("debit: the transfer being reversed is not passed on", "points_app/ledger/services.py",
+          '"reversing": reversing or 0}', '"reversing": reversing and 0}', PENDING_TESTS),
+    Plant("debit: transfer 1 counts as the one being reversed", "points_app/ledger/services.py",
+          '"reversing": reversing or 0}', '"reversing": reversing or 1}', PENDING_TESTS),
     Plant("debit: every account may go below zero", "points_app/ledger/services.py",
           "or_(pending.spendable_clause(), Account.kind.in_(SYSTEM_KINDS))",
           "or_(pending.spendable_clause(), Account.kind.isnot(None))",
