@@ -110,6 +110,27 @@ def test_spending_takes_only_the_available_part(
     assert _clean()
 
 
+def test_spending_the_whole_balance_while_part_is_on_notice_says_when(
+    tree: dict[str, Any], people: Any, now: dt.datetime
+) -> None:
+    issuance = ledger.system_account(tree["community_a"], AccountKind.issuance)
+    account = ledger.account_for_volunteer(people["v"])
+    target = ledger.account_for_household(people["household"])
+    ledger.transfer(debit=issuance, credit=account, amount=5, kind=TransferKind.issue, actor=None)
+    award = ledger.transfer(
+        debit=issuance, credit=account, amount=7, kind=TransferKind.earn, actor=None
+    )
+    hold_credit(award, now + dt.timedelta(days=1))
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        _give(account, target, 12)  # exactly the balance: enough points, 7 not yet spendable
+    db.session.rollback()
+    details = refused.value.details
+    assert refused.value.code == "insufficient_points"
+    assert (details["missing"], details["available"], details["pending"]) == (7, 5, 7)
+    assert details["spendable_on"] == local_date(now + dt.timedelta(days=1)).isoformat()
+
+
 def test_a_pending_award_can_be_reversed_after_the_rest_was_spent(
     tree: dict[str, Any], people: Any, now: dt.datetime
 ) -> None:

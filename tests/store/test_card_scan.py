@@ -162,6 +162,7 @@ def test_each_refusal_tells_the_clerk_what_to_do_in_chinese(app, shop, make_hous
             "household", household.id, 0
         ): "此卡已挂失补办。请让该户出示新卡，或请社区打印一张。",
         household_card_token(gone): "该户已不在登记名单中，请咨询社区。",
+        qr.sign("person", household.id, 1): "这不是家庭卡，请扫描该户的爱心超市卡。",
     }
     with app.test_request_context(), force_locale("zh"):
         for token, message in cases.items():
