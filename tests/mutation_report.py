@@ -3,6 +3,7 @@ timed out, not covered by any test. Reads the results mutmut keeps under mutants
 
     .venv/bin/python -m tests.mutation_report            # the table (Markdown)
     .venv/bin/python -m tests.mutation_report --survivors  # and every survivor's name
+    .venv/bin/python -m tests.mutation_report --functions  # per function that was checked
 """
 
 from __future__ import annotations
@@ -57,6 +58,33 @@ def table(counts: dict[str, Counter[str]]) -> str:
     return "\n".join(lines)
 
 
+def function_of(name: str) -> str:
+    """`ledger.services._post` from `points_app.ledger.services.x__post__mutmut_3`."""
+    module, _, rest = name.removeprefix("points_app.").rpartition(".")
+    function = rest.removeprefix("x_").rsplit("__mutmut_", 1)[0]
+    return f"{module}.{function.replace('ǁ', '.')}"
+
+
+def function_table(root: Path) -> str:
+    """Per function with at least one mutant checked: checked, killed, survived, no tests."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for meta in sorted((root / "points_app").rglob("*.py.meta")):
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            counts[function_of(name)][STATUS.get(code, "other")] += 1
+    lines = [
+        "| function | checked | killed | survived | timeout | no tests |",
+        "|---|---|---|---|---|---|",
+    ]
+    for function, c in sorted(counts.items()):
+        checked = sum(c.values()) - c["not checked"]
+        if checked:
+            lines.append(
+                f"| `{function}` | {checked} | {c['killed']} | {c['survived']} | "
+                f"{c['timeout']} | {c['no tests']} |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     root = Path("mutants")
     if not root.is_dir():
@@ -64,6 +92,9 @@ def main(argv: list[str]) -> int:
         return 1
     counts, survivors = collect(root)
     print(table(counts))
+    if "--functions" in argv:
+        print()
+        print(function_table(root))
     if "--survivors" in argv:
         for package, names in sorted(survivors.items()):
             print(f"\n{package}:")
