@@ -78,7 +78,8 @@ bench: install
 # One package at a time, niced, each bounded by MUTATION_TIMEOUT seconds; results are kept
 # in mutants/ (a package named again is checked again). Then the bugs mutmut cannot plant
 # (in decorated functions) are planted by tests/planted_mutants.py. Figures: TESTING.md.
-MUTATION_PACKAGES ?= core.* ledger.* store.* issues.workflow.* events.services*
+MUTATION_PACKAGES ?= core.permissions.* core.qr.* store.services.cards.* events.services.codes.* \
+  ledger.services.* core.masking.* ledger.* store.* issues.workflow.* events.services*
 MUTATION_TIMEOUT ?= 7200
 MUTATION_JOBS ?= 2
 mutation: install
