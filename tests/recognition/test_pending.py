@@ -30,6 +30,23 @@ def _give(volunteer_account: Any, household_account: Any, amount: int) -> Any:
     return transfer
 
 
+def _five_spendable_seven_on_notice(
+    tree: Any, people: Any, now: dt.datetime
+) -> tuple[Any, Any, Any]:
+    """The volunteer's account (5 points issued, 7 earned and on notice until tomorrow),
+    the household's account, and the award of 7."""
+    issuance = ledger.system_account(tree["community_a"], AccountKind.issuance)
+    account = ledger.account_for_volunteer(people["v"])
+    target = ledger.account_for_household(people["household"])
+    ledger.transfer(debit=issuance, credit=account, amount=5, kind=TransferKind.issue, actor=None)
+    award = ledger.transfer(
+        debit=issuance, credit=account, amount=7, kind=TransferKind.earn, actor=None
+    )
+    hold_credit(award, now + dt.timedelta(days=1))
+    db.session.commit()
+    return account, target, award
+
+
 def _clean() -> bool:
     return all(result.is_clean for result in run_checks())
 
@@ -92,15 +109,7 @@ def test_points_for_the_household_wait_in_the_households_account(
 def test_spending_takes_only_the_available_part(
     tree: dict[str, Any], people: Any, now: dt.datetime
 ) -> None:
-    issuance = ledger.system_account(tree["community_a"], AccountKind.issuance)
-    account = ledger.account_for_volunteer(people["v"])
-    target = ledger.account_for_household(people["household"])
-    ledger.transfer(debit=issuance, credit=account, amount=5, kind=TransferKind.issue, actor=None)
-    award = ledger.transfer(
-        debit=issuance, credit=account, amount=7, kind=TransferKind.earn, actor=None
-    )
-    hold_credit(award, now + dt.timedelta(days=1))
-    db.session.commit()
+    account, target, award = _five_spendable_seven_on_notice(tree, people, now)
     with pytest.raises(DomainError) as refused:
         _give(account, target, 6)
     db.session.rollback()
@@ -113,15 +122,7 @@ def test_spending_takes_only_the_available_part(
 def test_spending_the_whole_balance_while_part_is_on_notice_says_when(
     tree: dict[str, Any], people: Any, now: dt.datetime
 ) -> None:
-    issuance = ledger.system_account(tree["community_a"], AccountKind.issuance)
-    account = ledger.account_for_volunteer(people["v"])
-    target = ledger.account_for_household(people["household"])
-    ledger.transfer(debit=issuance, credit=account, amount=5, kind=TransferKind.issue, actor=None)
-    award = ledger.transfer(
-        debit=issuance, credit=account, amount=7, kind=TransferKind.earn, actor=None
-    )
-    hold_credit(award, now + dt.timedelta(days=1))
-    db.session.commit()
+    account, target, award = _five_spendable_seven_on_notice(tree, people, now)
     with pytest.raises(DomainError) as refused:
         _give(account, target, 12)  # exactly the balance: enough points, 7 not yet spendable
     db.session.rollback()
@@ -134,15 +135,7 @@ def test_spending_the_whole_balance_while_part_is_on_notice_says_when(
 def test_a_pending_award_can_be_reversed_after_the_rest_was_spent(
     tree: dict[str, Any], people: Any, now: dt.datetime
 ) -> None:
-    issuance = ledger.system_account(tree["community_a"], AccountKind.issuance)
-    account = ledger.account_for_volunteer(people["v"])
-    target = ledger.account_for_household(people["household"])
-    ledger.transfer(debit=issuance, credit=account, amount=5, kind=TransferKind.issue, actor=None)
-    award = ledger.transfer(
-        debit=issuance, credit=account, amount=7, kind=TransferKind.earn, actor=None
-    )
-    hold_credit(award, now + dt.timedelta(days=1))
-    db.session.commit()
+    account, target, award = _five_spendable_seven_on_notice(tree, people, now)
     _give(account, target, 5)
     ledger.reverse(award, actor=None, reason="objection upheld")
     db.session.commit()
