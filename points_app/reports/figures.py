@@ -3,8 +3,9 @@
 Every statement aggregates per community (see `scope`): sums are grouped by each record's
 own area and added up per community in Python, counts of distinct people by a CASE that
 maps each area to its community. So the per-community table (the comparison) comes with
-the totals, and a street's or the county's total is the sum of its communities. Counts of distinct people or organisations are per community: someone
-who served in two communities counts in each. Two figures are not sums: the median days
+the totals, and a street's or the county's total is the sum of its communities. Counts of
+distinct people or organisations are per community: someone who served in two
+communities counts in each. Two figures are not sums: the median days
 to resolve and the average satisfaction are taken over all the area's issues; with no
 issues they are None ("—" on the page, null in JSON) rather than a misleading zero.
 """
