@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from points_app.extensions import db
 from points_app.issues.models import Issue, IssueCategory, IssueEvaluation
@@ -51,32 +51,38 @@ def issue_figures(
     """Issues raised, resolved (and legal problems solved), overdue; the median days to
     resolve and the satisfaction (into `extra`); the trend's issue counts; and the raised
     issues by category and by level, for the charts."""
-    by_category: Counter[str] = Counter()
-    by_level: Counter[str] = Counter()
+    # Per area and month (the figures and the trend), then per category and level (the
+    # charts): two small results rather than one row per area, category, level and month.
     raised_in = scope.month_index(Issue.created_at, period).label("month")
     raised = (
         scope.raised_issues(cm, period)
-        .with_only_columns(
-            Issue.area_id, Issue.category, Issue.level, raised_in, func.count(Issue.id)
-        )
-        .group_by(Issue.area_id, Issue.category, Issue.level, raised_in)
+        .with_only_columns(Issue.area_id, raised_in, func.count(Issue.id))
+        .group_by(Issue.area_id, raised_in)
     )
-    for area_id, category, level, month, n in db.session.execute(raised):
+    for area_id, month, n in db.session.execute(raised):
         put(area_id, "issues_raised", n)
+        trend[int(month)].raised += int(n)
+    by_kind = (
+        scope.raised_issues(cm, period)
+        .with_only_columns(Issue.category, Issue.level, func.count(Issue.id))
+        .group_by(Issue.category, Issue.level)
+    )
+    by_category: Counter[str] = Counter()
+    by_level: Counter[str] = Counter()
+    for category, level, n in db.session.execute(by_kind):
         by_category[str(getattr(category, "value", category))] += int(n)
         by_level[str(getattr(level, "value", level)) if level else NO_LEVEL] += int(n)
-        trend[int(month)].raised += int(n)
-    # Resolved issues per community, category and month (the figures and the trend).
+    # Resolved issues per area and month, and how many of them were legal problems.
     closed_in = scope.month_index(Issue.closed_at, period).label("month")
+    legal = func.coalesce(func.sum(case((Issue.category == IssueCategory.legal, 1), else_=0)), 0)
     resolved = (
         scope.resolved_issues(cm, period)
-        .with_only_columns(Issue.area_id, Issue.category, closed_in, func.count(Issue.id))
-        .group_by(Issue.area_id, Issue.category, closed_in)
+        .with_only_columns(Issue.area_id, closed_in, func.count(Issue.id), legal)
+        .group_by(Issue.area_id, closed_in)
     )
-    for area_id, category, month, n in db.session.execute(resolved):
+    for area_id, month, n, legal_n in db.session.execute(resolved):
         put(area_id, "issues_resolved", n)
-        if category == IssueCategory.legal:
-            put(area_id, "legal_problems_solved", n)
+        put(area_id, "legal_problems_solved", legal_n)
         trend[int(month)].resolved += int(n)
     medians = median_days(cm, period, _days(Issue.created_at, Issue.closed_at))
     overdue = (

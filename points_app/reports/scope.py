@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    text,
 )
 from sqlalchemy.orm import aliased
 
@@ -103,9 +104,25 @@ class _Labels:
     community_name: ColumnElement[Any] = literal_column(COMMUNITY_NAME)
 
 
+def plan_for_these_values() -> None:
+    """On PostgreSQL, plan each report statement for the values it is run with, for the
+    rest of the transaction.
+
+    psycopg prepares a statement on its fifth run, and from the fifth run of a prepared
+    statement on PostgreSQL may keep one generic plan for any values. For the reports'
+    statements (a period's slice of an index, a list of the report's areas) the generic
+    plan reads far more rows: after ten county dashboards in one worker each took twice
+    as long (BENCHMARKS.md, "Reports"). Planning afresh costs a millisecond or two.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def load_map(area: Area) -> CommunityMap:
     """The communities at or below an area and the community of every area below them
-    (one statement)."""
+    (one statement). Every report starts here, so it also sets how its statements are
+    planned (`plan_for_these_values`)."""
+    plan_for_these_values()
     rows = list(
         db.session.scalars(
             select(Area).where(Area.path.startswith(area.path, autoescape=True)).order_by(Area.path)

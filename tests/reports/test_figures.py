@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from points_app.core.errors import DomainError
 from points_app.extensions import db
+from points_app.reports import scope
 from points_app.reports.figures import FIGURES, NOT_SUMMED, compute_figures
 from points_app.reports.period import Period, make_period, preset
 from tests.reports.conftest import EXPECTED_MARCH, TODAY
@@ -165,3 +166,14 @@ def test_presets_are_local_calendar_months_quarters_years() -> None:
     assert preset("year", day) == Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     assert MARCH.utc_start == dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)
     assert MARCH.utc_end == dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC)
+
+
+def test_report_statements_are_planned_for_their_values_until_the_transaction_ends(
+    county: dict[str, Any],
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache; SQLite plans every statement afresh")
+    scope.load_map(county["county"])
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    db.session.rollback()  # the pooled connection goes back as it came
+    assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"
