@@ -191,8 +191,9 @@ class Issue(Model):
         CheckConstraint("state <> 'handling' OR level IS NOT NULL", name="handling_has_level"),
         CheckConstraint("state <> 'handling' OR due_on IS NOT NULL", name="handling_has_due"),
         # The reports read issues by when they were raised, closed or fell due, for an area;
-        # these hold every column those figures need (no table reads).
-        Index("ix_issues_state_due", "state", "due_on", "area_id", "created_at"),
+        # these hold every column those figures need (no table reads). The overdue ones are
+        # found per area (state, then area, then deadline), for one community or a county.
+        Index("ix_issues_state_due", "state", "area_id", "due_on", "created_at"),
         Index("ix_issues_created_at", "created_at", "area_id", "category", "level"),
         Index("ix_issues_closed_at", "closed_at", "state", "area_id", "category", "created_at"),
     )

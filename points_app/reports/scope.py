@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
@@ -56,6 +57,11 @@ class CommunityMap:
     `covers(column)` keeps the records of those areas. A CASE and an IN list of a few
     hundred ids cost far less than joining the area tree on path prefixes, and leave the
     database no join order to get wrong.
+
+    The ids are written into the SQL as numbers (`_ids_sql`), not sent as parameters: a
+    county's CASE would otherwise carry some two hundred of them in each of a dozen
+    statements, and its text grow past what psycopg keeps parsed, so every run of every
+    statement paid for parsing and sending them again. The names stay parameters.
     """
 
     def __init__(self, communities: list[Area], owner: dict[int, Area]) -> None:
@@ -68,7 +74,11 @@ class CommunityMap:
     def _case(self, what: str, column: Any) -> Any:
         key = (what, column)
         if key not in self._built:
-            mapping = self._ids if what == COMMUNITY else self._names
+            mapping: dict[Any, Any] = (
+                {_number(a): _number(c) for a, c in self._ids.items()}
+                if what == COMMUNITY
+                else self._names
+            )
             expr = case(mapping, value=column) if mapping else null()
             self._built[key] = expr.label(what)
         return self._built[key]
@@ -90,11 +100,17 @@ class CommunityMap:
     def covers(self, column: Any) -> ColumnElement[bool]:
         key = ("covers", column)
         if key not in self._built:
-            self._built[key] = column.in_(sorted(self._ids)) if self._ids else false()
+            ids = [_number(i) for i in sorted(self._ids)]
+            self._built[key] = column.in_(ids) if ids else false()
         return self._built[key]
 
 
 COMMUNITY, COMMUNITY_NAME = "report_community", "report_community_name"
+
+
+def _number(area_id: int) -> Any:
+    """An area id written into the SQL text (an int, so nothing but digits)."""
+    return literal_column(str(int(area_id)), Integer)
 
 
 class _Labels:
