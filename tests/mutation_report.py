@@ -4,11 +4,15 @@ timed out, not covered by any test. Reads the results mutmut keeps under mutants
     .venv/bin/python -m tests.mutation_report            # the table (Markdown)
     .venv/bin/python -m tests.mutation_report --survivors  # and every survivor's name
     .venv/bin/python -m tests.mutation_report --functions  # per function that was checked
+    .venv/bin/python -m tests.mutation_report --sample store 150 20261201 store/services/cards.py
+        # 150 mutant names of points_app/store/, all but cards.py, drawn uniformly with seed
+        # 20261201: pass them to `mutmut run` when the whole package would take too long
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -85,11 +89,26 @@ def function_table(root: Path) -> str:
     return "\n".join(lines)
 
 
+def sample(root: Path, under: str, size: int, seed: int, leave_out: list[str]) -> list[str]:
+    """`size` names of the mutants generated under points_app/`under`, outside the files
+    `leave_out`, drawn uniformly without replacement (sorted first, so a seed is repeatable)."""
+    names = []
+    for meta in sorted((root / "points_app").rglob("*.py.meta")):
+        path = meta.relative_to(root / "points_app").as_posix().removesuffix(".meta")
+        if path.startswith(under) and path not in leave_out:
+            names.extend(json.loads(meta.read_text())["exit_code_by_key"])
+    return sorted(random.Random(seed).sample(sorted(names), min(size, len(names))))
+
+
 def main(argv: list[str]) -> int:
     root = Path("mutants")
     if not root.is_dir():
         print("No mutants/ folder: run `make mutation` first.", file=sys.stderr)
         return 1
+    if argv[:1] == ["--sample"]:
+        under, size, seed, *leave_out = argv[1:]
+        print("\n".join(sample(root, under, int(size), int(seed), leave_out)))
+        return 0
     counts, survivors = collect(root)
     print(table(counts))
     if "--functions" in argv:

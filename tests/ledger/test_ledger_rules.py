@@ -240,3 +240,144 @@ def test_a_transfer_records_its_actor_only_when_signed_in_and_enabled(people, is
     }  # fmt: skip
     assert services.transfer(**args, actor=disabled).actor_id is None
     assert services.transfer(**args, actor=None).actor_id is None
+
+
+def test_a_malformed_transfer_is_refused_with_422_and_says_what_is_wrong(people, tree, app):
+    volunteer = services.account_for_volunteer(people["v1"])
+    household = services.account_for_household(people["h1"])
+
+    def refusal(**change):
+        args = {
+            "debit": volunteer, "credit": household, "amount": 1, "kind": TransferKind.give,
+            "actor": None,
+        } | change  # fmt: skip
+        with pytest.raises(DomainError) as refused:
+            services.transfer(**args)
+        with app.test_request_context():
+            return refused.value.code, refused.value.status, str(refused.value.message)
+
+    assert refusal(amount=0) == (
+        "invalid_amount", 422, "The number of points must be a whole number above zero.",
+    )  # fmt: skip
+    assert refusal(idempotency_key="x" * 256) == (
+        "invalid_idempotency_key", 422, "The idempotency key must be 1 to 255 characters.",
+    )  # fmt: skip
+    assert refusal(idempotency_key=7)[0] == "invalid_idempotency_key"
+    assert refusal(credit=volunteer) == (
+        "same_account", 422, "Points cannot move from an account to itself.",
+    )  # fmt: skip
+    assert refusal(kind=TransferKind.reverse) == (
+        "invalid_kind", 422, "Use reverse() to undo a transfer.",
+    )  # fmt: skip
+    assert _count() == 0
+
+
+def test_a_key_of_1_or_255_characters_is_accepted(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    for key in ("k", "x" * services.MAX_KEY_LENGTH):
+        assert _give(people, 1, idempotency_key=key).idempotency_key == key
+
+
+def test_a_system_account_of_a_wrong_kind_or_outside_a_community_says_why(tree, app):
+    with pytest.raises(DomainError) as not_system:
+        services.system_account(tree["community_a"], AccountKind.household)
+    with pytest.raises(DomainError) as not_community:
+        services.system_account(tree["street"], AccountKind.issuance)
+    with app.test_request_context():
+        assert (not_system.value.code, not_system.value.status) == ("invalid_kind", 422)
+        assert str(not_system.value.message) == "That is not a system account."
+        assert (not_community.value.code, not_community.value.status) == ("not_a_community", 422)
+        assert str(not_community.value.message) == "System accounts belong to a community."
+    for kind in (AccountKind.issuance, AccountKind.store_sink, AccountKind.expiry):
+        account = services.system_account(tree["community_a"], kind)
+        assert (account.kind, account.area_id) == (kind, tree["community_a"].id)
+
+
+def test_points_on_notice_cannot_be_spent_but_their_own_reversal_takes_them_back(
+    people, tree, issue
+):
+    import datetime as dt
+
+    from points_app.core.db import utcnow
+    from points_app.ledger.pending import hold_credit
+
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    volunteer = services.account_for_volunteer(people["v1"])
+    award = services.transfer(
+        debit=issuance, credit=volunteer, amount=7, kind=TransferKind.earn, actor=None
+    )
+    assert award.id == 1  # the ledger's first transfer: no other transfer may pass for it
+    hold_credit(award, utcnow() + dt.timedelta(days=1))
+    db.session.commit()
+    issue(volunteer, 5)
+    # 12 held, 7 of them on notice: 6 is one too many, and so is the whole balance.
+    for amount, missing in ((6, 1), (12, 7)):
+        with pytest.raises(DomainError) as refused:
+            _give(people, amount)
+        db.session.rollback()
+        assert refused.value.code == "insufficient_points"
+        details = refused.value.details
+        assert (details["missing"], details["available"], details["pending"]) == (missing, 5, 7)
+    _give(people, 5)
+    services.reverse(award, actor=None, reason="objection upheld")
+    db.session.commit()
+    assert services.balance_of(volunteer) == 0
+
+
+def test_an_account_not_yet_written_is_written_before_points_move(people, tree):
+    from points_app.ledger.models import Account
+
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    volunteer = services.account_for_volunteer(people["v1"])
+    # A new account as the credit, then (once that one is written) as the debit.
+    new_receiver = Account(
+        kind=AccountKind.volunteer, volunteer_id=people["v2"].id, area_id=tree["community_a"].id
+    )
+    db.session.add(new_receiver)
+    assert new_receiver.id is None
+    services.transfer(
+        debit=issuance, credit=new_receiver, amount=2, kind=TransferKind.issue, actor=None
+    )
+    new_source = Account(kind=AccountKind.issuance, area_id=tree["community_b"].id)
+    db.session.add(new_source)
+    assert new_source.id is None
+    services.transfer(
+        debit=new_source, credit=volunteer, amount=3, kind=TransferKind.issue, actor=None
+    )
+    db.session.commit()
+    balances = [services.balance_of(a) for a in (issuance, new_receiver, new_source, volunteer)]
+    assert balances == [-2, 2, -3, 3]
+
+
+def test_a_key_used_again_for_other_accounts_or_another_reversal_is_a_mismatch(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    first, second = _give(people, 2), _give(people, 2)  # the same accounts and amount
+    _give(people, 1, idempotency_key="k")
+    services.reverse(first, actor=people["committee"], reason="x", idempotency_key="r")
+    db.session.commit()
+    before = _count()
+    for other in (
+        {"debit": services.account_for_volunteer(people["v2"])},
+        {"credit": services.account_for_organisation(people["org"])},
+    ):
+        args = {
+            "debit": services.account_for_volunteer(people["v1"]),
+            "credit": services.account_for_household(people["h1"]),
+            "amount": 1, "kind": TransferKind.give, "actor": people["committee"],
+            "idempotency_key": "k",
+        } | other  # fmt: skip
+        with pytest.raises(DomainError) as refused:
+            services.transfer(**args)
+        assert refused.value.code == "idempotency_mismatch", other
+        db.session.rollback()
+    with pytest.raises(DomainError) as refused:
+        services.reverse(second, actor=people["committee"], reason="x", idempotency_key="r")
+    assert refused.value.code == "idempotency_mismatch"
+    db.session.rollback()
+    assert _count() == before
+
+
+def test_a_transfer_without_a_memo_records_an_empty_one(people, issue):
+    issue(services.account_for_volunteer(people["v1"]), 10)
+    assert _give(people, 1).memo == ""
+    assert _give(people, 1, memo=None).memo == ""

@@ -105,3 +105,57 @@ def test_idempotency_race_lost_at_insert_returns_the_winner(people, tree, monkey
     assert services.balance_of(volunteer) == 4
     assert services.balance_of(issuance) == -4
     assert db.session.scalar(select(func.count(Transfer.id))) == 1
+
+
+def test_a_reversal_that_lost_the_race_is_refused_and_leaves_both_balances(
+    people, tree, monkeypatch
+):
+    """Two reversals of one transfer both passed the check; the second insert hits the
+    unique `reverses_id`, its savepoint undoes its move, and it is refused."""
+    issuance = services.system_account(tree["community_a"], AccountKind.issuance)
+    volunteer = services.account_for_volunteer(people["v1"])
+    household = services.account_for_household(people["h1"])
+    services.transfer(
+        debit=issuance, credit=volunteer, amount=20, kind=TransferKind.issue, actor=None
+    )
+    gifts = [
+        services.transfer(
+            debit=volunteer, credit=household, amount=6, kind=TransferKind.give, actor=None
+        )
+        for _ in range(2)
+    ]
+    services.reverse(gifts[0], actor=None, reason="wrong household")
+    db.session.commit()
+    count = db.session.scalar(select(func.count(Transfer.id)))
+
+    real_refuse = services._refuse_if_reversed
+    checks = iter([lambda original: None])
+    monkeypatch.setattr(
+        services, "_refuse_if_reversed", lambda original: next(checks, real_refuse)(original)
+    )
+    with pytest.raises(DomainError) as refused:
+        services.reverse(gifts[0], actor=None, reason="again")
+    assert refused.value.code == "already_reversed"
+    # The objects read the balances again: the undone move left no trace on them.
+    assert (volunteer.balance, household.balance) == (14, 6)
+    db.session.rollback()
+    assert (services.balance_of(volunteer), services.balance_of(household)) == (14, 6)
+    assert db.session.scalar(select(func.count(Transfer.id))) == count
+
+
+def test_an_account_opened_by_someone_else_at_the_same_moment_is_theirs(people, monkeypatch):
+    """Both looked the account up and found none; the second insert hits the unique owner
+    and answers with the account the first one opened."""
+    existing = services.account_for_volunteer(people["v1"])
+    db.session.commit()
+    real_scalars = db.session.scalars
+    misses = iter([type("Nothing", (), {"first": lambda self: None})()])
+    monkeypatch.setattr(
+        db.session, "scalars", lambda *a, **k: next(misses, None) or real_scalars(*a, **k)
+    )
+    assert services.account_for_volunteer(people["v1"]).id == existing.id
+    assert next(misses, "used") == "used"
+    monkeypatch.undo()
+    db.session.commit()
+    count = select(func.count(Account.id)).where(Account.volunteer_id == people["v1"].id)
+    assert db.session.scalar(count) == 1
