@@ -15,9 +15,12 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from points_app.core.clock import local_date, local_today
+from points_app.core.db import utcnow
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.ledger.models import Account, AccountKind, Transfer, TransferKind
@@ -143,14 +146,7 @@ def roll_up(through: dt.date | None = None) -> int:
     last = through or local_today() - ONE_DAY
     if last >= local_today():
         raise DomainError("day_not_over", f"{last} is not over yet; roll up to yesterday.", 422)
-    mark = db.session.scalars(
-        select(RollupMark).where(RollupMark.name == LEDGER).with_for_update()
-    ).first()
-    if mark is None:
-        first_moment = db.session.scalar(select(func.min(Transfer.created_at)))
-        first = local_date(_aware(first_moment)) if first_moment else last
-        mark = RollupMark(name=LEDGER, through_day=first - ONE_DAY)
-        db.session.add(mark)
+    mark = _locked_mark(last)
     day, added = mark.through_day + ONE_DAY, 0
     while day <= last:
         totals = points_by_area(local_midnight(day), local_midnight(day + ONE_DAY), None)
@@ -164,6 +160,29 @@ def roll_up(through: dt.date | None = None) -> int:
     mark.through_day = max(mark.through_day, last)
     db.session.flush()
     return added
+
+
+def _locked_mark(last: dt.date) -> RollupMark:
+    """The rollup's mark, locked until the transaction ends; made on the first run.
+
+    Two first runs at once both find no mark to lock. Each inserts it unless it is there:
+    PostgreSQL makes the second wait for the first's insert and, once that is committed,
+    leaves it be, and the second then locks and reads the first's mark (so it adds no day
+    twice). SQLite's writers already take turns.
+    """
+    locked = select(RollupMark).where(RollupMark.name == LEDGER).with_for_update()
+    mark = db.session.scalars(locked).first()
+    if mark is not None:
+        return mark
+    first_moment = db.session.scalar(select(func.min(Transfer.created_at)))
+    first = local_date(_aware(first_moment)) if first_moment else last
+    insert_mark = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert_mark(RollupMark)
+        .values(name=LEDGER, through_day=first - ONE_DAY, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return db.session.scalars(locked.execution_options(populate_existing=True)).one()
 
 
 def rebuild(through: dt.date | None = None) -> int:

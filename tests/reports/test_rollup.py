@@ -26,6 +26,7 @@ from points_app.reports import rollup
 from points_app.reports.figures import compute_figures
 from points_app.reports.models import LedgerDayTotal
 from points_app.reports.period import Period
+from tests.concurrency import run_together
 from tests.reports.conftest import EXPECTED_MARCH, TODAY
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -163,3 +164,20 @@ def test_cli_stores_up_to_yesterday_and_refuses_today(runner: Any, march: Any) -
     assert bad.exit_code == 2 and "is not a date" in bad.output
     again = runner.invoke(args=["report", "rollup", "--rebuild"])
     assert again.exit_code == 0 and f"stored through {yesterday}" in again.output
+
+
+def test_two_first_rollups_at_once_store_each_day_once(app: Any, march: Any) -> None:
+    db.session.commit()
+
+    def roll(_i: int) -> int:
+        days = rollup.roll_up(D(2026, 3, 31))
+        db.session.commit()
+        return days
+
+    results = run_together(app, 2, roll)
+    assert all(isinstance(r, int) for r in results), results  # no error, no clash
+    assert sorted(results) == [0, 32], results  # the second waited, then found it done
+    db.session.expire_all()
+    assert rollup.rolled_through() == D(2026, 3, 31)
+    assert len(_stored()) == 4  # each (day, area) once: as one run stores them (above)
+    assert _check().is_clean
