@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 
 from points_app.extensions import db
 from points_app.reports import scope
@@ -29,8 +29,29 @@ def _middle(position: Any, count: Any) -> Any:
 
 def median_days(cm: CommunityMap, period: Period, days: Any) -> dict[Any, float]:
     """The median of `days` over the issues resolved in the period: per community id, and
-    for the whole area under the key WHOLE. Areas with no resolved issue have no key."""
+    for the whole area under the key WHOLE. Areas with no resolved issue have no key.
+
+    PostgreSQL has the median as an aggregate (`percentile_cont(0.5)`, the mean of the two
+    middle values of an even count) and takes both groupings in one pass; SQLite numbers
+    the rows instead (`_numbered`)."""
     rows = scope.resolved_issues(cm, period).add_columns(days.label("days")).subquery("resolved")
+    if db.session.get_bind().dialect.name != "postgresql":
+        return _numbered(rows)
+    community = rows.c[scope.COMMUNITY]
+    median = func.percentile_cont(0.5).within_group(rows.c.days)
+    both = select(func.grouping(community), community, median).group_by(
+        func.grouping_sets(tuple_(community), tuple_())
+    )
+    return {
+        WHOLE if whole else community_id: float(value)
+        for whole, community_id, value in db.session.execute(both)
+        if value is not None
+    }
+
+
+def _numbered(rows: Any) -> dict[Any, float]:
+    """The medians from the rows numbered in order of their days, per community and over
+    the whole area: only the middle one or two of each are read."""
     community, value = rows.c[scope.COMMUNITY], rows.c.days
     ranked = select(
         community.label("community"),
