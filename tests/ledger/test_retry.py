@@ -97,9 +97,16 @@ def test_idempotency_race_lost_at_insert_returns_the_winner(people, tree, monkey
     db.session.commit()
 
     real_find = services._find_by_key
-    misses = iter([None])
-    monkeypatch.setattr(services, "_find_by_key", lambda *a: next(misses, None) or real_find(*a))
+    looked_up = []
+
+    def find_after_a_miss(*args):
+        looked_up.append(args)
+        return None if len(looked_up) == 1 else real_find(*args)
+
+    monkeypatch.setattr(services, "_find_by_key", find_after_a_miss)
     again = services.transfer(**kwargs)
+    assert len(looked_up) == 2  # missed before the insert, found after it failed
+    assert (volunteer.balance, issuance.balance) == (4, -4)  # the undone move left no trace
     db.session.commit()
     assert again.id == first.id
     assert services.balance_of(volunteer) == 4
