@@ -58,7 +58,7 @@ class CommunityMap:
     hundred ids cost far less than joining the area tree on path prefixes, and leave the
     database no join order to get wrong.
 
-    The ids are written into the SQL as numbers (`_ids_sql`), not sent as parameters: a
+    The ids are written into the SQL as numbers (`_number`), not sent as parameters: a
     county's CASE would otherwise carry some two hundred of them in each of a dozen
     statements, and its text grow past what psycopg keeps parsed, so every run of every
     statement paid for parsing and sending them again. The names stay parameters.
