@@ -177,3 +177,36 @@ def test_report_statements_are_planned_for_their_values_until_the_transaction_en
     assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
     db.session.rollback()  # the pooled connection goes back as it came
     assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"
+
+
+def test_a_reports_areas_are_written_into_its_sql_and_each_map_keeps_its_own(
+    march: Any, county: dict[str, Any]
+) -> None:
+    from sqlalchemy import func, select
+
+    from points_app.events.models import Event
+
+    def per_community(area: Any) -> tuple[str, dict[int, int]]:
+        nonlocal cm
+        cm = scope.load_map(area)
+        stmt = (
+            select(cm.community(Event.area_id), func.count())
+            .where(cm.covers(Event.area_id))
+            .group_by(cm.c.community_id)
+        )
+        return str(stmt.compile(db.engine)), dict(db.session.execute(stmt).all())
+
+    cm: Any = None
+    a, b = county["community_a"].id, county["community_b"].id
+    sql, alone = per_community(county["community_a"])
+    ids = cm.area_ids()
+    assert a in ids and county["grid_a"].id in ids
+    # A plain IN list, as `in_()` writes it: a WHERE on SQLite must not test it as `= 1`,
+    # which keeps the index on the area out of use.
+    assert f"WHERE events.area_id IN ({', '.join(map(str, ids))})" in sql and ") = 1" not in sql
+    whens = " ".join(f"WHEN {i} THEN {a}" for i in ids)
+    assert f"CASE events.area_id {whens} END AS report_community" in sql
+    # The ids are part of the statement's cache key: the same statement for another area
+    # is not answered with the first one's SQL.
+    _, street = per_community(county["street"])
+    assert set(alone) == {a} and {a, b} <= set(street) and street[a] == alone[a]
