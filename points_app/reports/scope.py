@@ -241,8 +241,41 @@ def month_index(column: Any, period: Period) -> Any:
     boundaries = period.month_boundaries()
     if not boundaries:
         return literal(0)
-    whens = [(column < moment, index) for index, moment in enumerate(boundaries)]
+    moment_of = AsStored(column)
+    whens = [(moment_of < moment, index) for index, moment in enumerate(boundaries)]
     return case(*whens, else_=len(boundaries))
+
+
+class AsStored(ColumnElement[Any]):
+    """A column compared as the value it stores: on SQLite `+column`, elsewhere the column.
+
+    SQLite keeps a moment as text in a column of numeric affinity, and so tries to read
+    the other side of every comparison with it as a number first; a CASE of a dozen month
+    boundaries over a year's attendances did that a dozen times a row. `+` takes the
+    affinity away, and text is compared with text. Not for a WHERE an index should serve:
+    SQLite uses no index for `+column`.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+    @property
+    def _from_objects(self) -> Any:
+        return self.column._from_objects
+
+
+@compiles(AsStored)
+def _compile_as_stored(element: AsStored, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(AsStored, "sqlite")
+def _compile_as_stored_sqlite(element: AsStored, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.column, **kw))
 
 
 def approved_attendances(cm: CommunityMap, period: Period) -> Select[Any]:
