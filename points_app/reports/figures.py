@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select, union
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from points_app.areas.models import Area, AreaLevel
@@ -25,7 +25,6 @@ from points_app.core.clock import local_today
 from points_app.core.errors import DomainError
 from points_app.events.models import (
     Attendance,
-    AttendanceStatus,
     Event,
     EventKind,
     PartyRegistration,
@@ -35,9 +34,10 @@ from points_app.events.models import (
 from points_app.extensions import db
 from points_app.issues.models import Issue, Mediation
 from points_app.ledger.models import Account, AccountKind
-from points_app.people.models import Membership, Organisation, Volunteer
+from points_app.people.models import Organisation, Volunteer
 from points_app.reports import rollup, scope
 from points_app.reports.issue_figures import TrendMonth, issue_figures
+from points_app.reports.organisations import active_organisations
 from points_app.reports.period import Period
 from points_app.reports.scope import CommunityMap
 from points_app.store.models import Product, Redemption, RedemptionStatus, Store
@@ -210,56 +210,10 @@ def _people(cm: CommunityMap, period: Period, put: Put) -> None:
         put(community_id, "party_members_registered", n)
 
 
-def _members() -> Any:
-    """Who belongs to which organisation: its members, and the Party members it employs
-    (once each, when someone is both)."""
-    return union(
-        select(Membership.organisation_id, Membership.volunteer_id),
-        select(
-            Volunteer.work_unit_id.label("organisation_id"), Volunteer.id.label("volunteer_id")
-        ).where(Volunteer.work_unit_id.is_not(None)),
-    ).subquery("members")
-
-
-def served_in(period: Period) -> Any:
-    """Each volunteer with an approved attendance (anywhere) in the period, and its minutes."""
-    return (
-        select(
-            Attendance.volunteer_id,
-            func.coalesce(func.sum(Attendance.minutes), 0).label("minutes"),
-        )
-        .where(
-            Attendance.status == AttendanceStatus.approved,
-            scope.between(Attendance.checked_in_at, period),
-        )
-        .group_by(Attendance.volunteer_id)
-        .subquery("served")
-    )
-
-
-def active_organisations(cm: CommunityMap, period: Period, served: Any = None) -> Any:
-    """Organisations with a member whose attendance (anywhere) in the period was approved.
-
-    Who served comes first (the period's slice of the attendances' index), then their
-    organisations: far fewer rows than every member's every attendance. Pass `served`
-    (from `served_in`) to select its columns too.
-    """
-    served = served if served is not None else served_in(period)
-    members = _members()
-    return (
-        select(cm.community(Organisation.area_id))
-        .select_from(Organisation)
-        .where(cm.covers(Organisation.area_id))
-        .join(members, members.c.organisation_id == Organisation.id)
-        .join(served, served.c.volunteer_id == members.c.volunteer_id)
-        .where(Organisation.kind.in_(scope.TEAM_KINDS | scope.UNIT_KINDS))
-    )
-
-
 def _organisations(cm: CommunityMap, period: Period, put: Put) -> None:
     stmt = (
         active_organisations(cm, period)
-        .add_columns(Organisation.kind, func.count(func.distinct(Organisation.id)))
+        .add_columns(Organisation.kind, func.count(Organisation.id))
         .group_by(cm.c.community_id, Organisation.kind)
     )
     for community_id, kind, n in db.session.execute(stmt):

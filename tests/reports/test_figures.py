@@ -210,3 +210,51 @@ def test_a_reports_areas_are_written_into_its_sql_and_each_map_keeps_its_own(
     # is not answered with the first one's SQL.
     _, street = per_community(county["street"])
     assert set(alone) == {a} and {a, b} <= set(street) and street[a] == alone[a]
+
+
+def test_an_organisation_is_active_only_in_a_period_a_member_served_approved(
+    march: Any, county: dict[str, Any]
+) -> None:
+    from points_app.events.models import Attendance, AttendanceStatus, Event, EventKind
+    from points_app.people.models import Membership, Organisation, OrganisationKind, Volunteer
+    from points_app.people.units import unit_for
+    from points_app.reports.sources import SOURCES, Query
+    from tests.reports.conftest import at
+
+    c = county["community_c"]
+    team = Organisation(name="C志愿队", kind=OrganisationKind.volunteer_team, area=c)
+    member = Volunteer(real_name="队员丁", phone="13900000004", home_community=c)
+    employee = Volunteer(real_name="党员戊", phone="13900000005", home_community=c,
+                         is_party_member=True, unit=unit_for(c, "C单位"))  # fmt: skip
+
+    def event(title: str, start: str, end: str) -> Event:
+        return Event(title=title, kind=EventKind.volunteer, area=c, starts_at=at(start),
+                     ends_at=at(end))  # fmt: skip
+
+    march_event = event("三月", "2026-03-20T02:00", "2026-03-20T04:00")
+    april_event = event("四月", "2026-04-02T02:00", "2026-04-02T04:00")
+    db.session.add_all([team, member, employee, march_event, april_event])
+    db.session.flush()
+    db.session.add_all([
+        Membership(organisation=team, volunteer=member),
+        # In March: only attendances still waiting for approval.
+        Attendance(event=march_event, volunteer=member, status=AttendanceStatus.pending,
+                   checked_in_at=at("2026-03-20T02:00"), minutes=60),
+        Attendance(event=march_event, volunteer=employee, status=AttendanceStatus.pending,
+                   checked_in_at=at("2026-03-20T02:00"), minutes=60),
+        # In April: approved.
+        Attendance(event=april_event, volunteer=member, status=AttendanceStatus.approved,
+                   checked_in_at=at("2026-04-02T02:00"), minutes=60, points_awarded=1),
+        Attendance(event=april_event, volunteer=employee, status=AttendanceStatus.approved,
+                   checked_in_at=at("2026-04-02T02:00"), minutes=90, points_awarded=1),
+    ])  # fmt: skip
+    db.session.commit()
+
+    in_march = compute_figures(c, MARCH, today=TODAY).totals
+    assert (in_march["volunteer_teams_active"], in_march["units_active"]) == (0, 0)
+    april = Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    in_april = compute_figures(c, april, today=TODAY).totals
+    assert (in_april["volunteer_teams_active"], in_april["units_active"]) == (1, 1)
+    # The list behind the figure: the same organisations, with who served and their hours.
+    rows = list(SOURCES["organisations"].rows(Query(area=c, period=april, today=TODAY)))
+    assert sorted((r[1], r[3], r[4]) for r in rows) == [("C单位", 1, 1.5), ("C志愿队", 1, 1.0)]

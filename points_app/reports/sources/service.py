@@ -20,7 +20,7 @@ from points_app.events.models import (
 from points_app.issues.models import TalkSession
 from points_app.people.models import Organisation, Volunteer
 from points_app.reports import scope
-from points_app.reports.figures import active_organisations, served_in
+from points_app.reports.organisations import active_organisations, members_who_served
 from points_app.reports.scope import CommunityMap, WorkUnit
 from points_app.reports.sources.base import Column, Query, Source, hours, local_text
 
@@ -176,10 +176,9 @@ def _organisations(q: Query, cm: CommunityMap) -> Select[Any]:
     kinds = {"teams": scope.TEAM_KINDS, "units": scope.UNIT_KINDS}.get(
         q.filter, scope.TEAM_KINDS | scope.UNIT_KINDS
     )
-    served = served_in(q.period)
+    active, served = members_who_served(active_organisations(cm, q.period), q.period)
     return (
-        active_organisations(cm, q.period, served)
-        .where(Organisation.kind.in_(kinds))
+        active.where(Organisation.kind.in_(kinds))
         .add_columns(
             cm.community_name(Organisation.area_id),
             Organisation.name,
