@@ -1,7 +1,7 @@
 """Reports at county scale: the dashboard's time and a 100k-row XLSX export.
 
     nice python -m bench.reports_bench [--db sqlite|postgresql|both] [--runs 20]
-        [--scale 1.0]
+        [--scale 1.0] [--instructions]
 
 1. Builds a county on a fresh database (newest migration) with Core bulk inserts:
    33 communities in 3 streets, 20,000 volunteers, 100,000 approved attendances at
@@ -15,6 +15,9 @@
    the county and for one community,
    signed in as an administrator, in process through the test client (no network): p50 and
    p95 over the runs after one warm-up. Goal: under 500 ms.
+   With `--instructions` (needs valgrind), also the instructions per dashboard request
+   in the app's process (`bench.instructions`), which other work on the machine does
+   not change.
 3. `flask report export attendances --format xlsx` over all three years (100,000 rows)
    in a child process: wall time and the child's peak resident memory. Goal: under 30 s
    and 200 MB.
@@ -346,7 +349,7 @@ def _analyse(kind: str) -> None:
         conn.execute(text("VACUUM ANALYZE"))
 
 
-def run(kind: str, runs: int, scale: float) -> None:
+def run(kind: str, runs: int, scale: float, count_instructions: bool = False) -> None:
     from points_app.extensions import db
     from points_app.reports import rollup
 
@@ -368,6 +371,13 @@ def run(kind: str, runs: int, scale: float) -> None:
             timings = time_dashboard(app, ids, runs)
             db.session.remove()
             db.engine.dispose()
+        if count_instructions:
+            from bench import instructions
+
+            for level in ("county", "community"):
+                millions = instructions.count(url, ids["admin"], ids[level])
+                print(f"{kind}: {level} dashboard, {millions:,.0f} M instructions a request "
+                      "(callgrind; the app's process only)")  # fmt: skip
         seconds, peak, rows, cpu = time_export(url, ids["code"])
         load = os.getloadavg()
         print("| database | county p50 / p95 (CPU) | community p50 / p95 (CPU) | XLSX rows | "
@@ -385,10 +395,12 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per dashboard (needs valgrind)")  # fmt: skip
     args = parser.parse_args()
     print(f"machine: {machine_summary()}")
     for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
-        run(kind, args.runs, args.scale)
+        run(kind, args.runs, args.scale, args.instructions)
 
 
 if __name__ == "__main__":
