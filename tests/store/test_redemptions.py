@@ -168,6 +168,70 @@ def test_limits_restart_with_the_local_month(shop, make_household, redeem):
     redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 1, 31, 16, 0, tzinfo=dt.UTC))
 
 
+def test_each_monthly_limit_refusal_says_the_limit_and_what_the_household_can_still_do(
+    shop, make_household, redeem
+):
+    household = make_household(points=1000)
+    redeem(household, {shop.soap: 2})
+    said = {}
+    for limit, limits, basket in (
+        ("visits", {"monthly_visits_limit": 1}, {shop.soap: 1}),
+        ("points", {"monthly_visits_limit": 0, "monthly_points_limit": 50}, {shop.rice: 1}),
+        ("product", {"monthly_points_limit": 0, "monthly_product_limit": 3}, {shop.soap: 2}),
+    ):
+        services.update_store(shop.store, actor=shop.admin, **limits)
+        db.session.commit()
+        error = _refused(lambda: redeem(household, basket), "limit_reached")  # noqa: B023
+        said[limit] = str(error.message)
+    assert said == {
+        "visits": "Monthly visit limit reached: 1 visits a month at this store. Nothing was "
+        "redeemed; the household can come again next month.",
+        "points": "Monthly points limit: 50 points a month at this store; 40 left this month, "
+        "this basket needs 60. Take goods out of the basket until the total is at most 40.",
+        "product": "肥皂: at most 3 袋 a month per household; 1 left this month.",
+    }
+
+
+def test_a_visit_in_the_first_hours_of_the_local_month_counts_for_that_month_not_the_last(
+    shop, make_household, redeem
+):
+    services.update_store(shop.store, actor=shop.admin, monthly_visits_limit=1)
+    db.session.commit()
+    household = make_household(points=1000)
+    # 2026-01-31 16:30 UTC is 00:30 on 1 February in Shanghai: February's visit.
+    redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 1, 31, 16, 30, tzinfo=dt.UTC))
+    redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 1, 25, tzinfo=dt.UTC))
+    _refused(
+        lambda: redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 2, 10, tzinfo=dt.UTC)),
+        "limit_reached",
+    )
+    # December's local month ends when January begins in Shanghai.
+    assert services.month_bounds(dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC)) == (
+        dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 31, 16, 0, tzinfo=dt.UTC),
+    )
+
+
+def test_the_day_summary_counts_the_local_days_redemptions_and_the_voided_apart(
+    shop, make_household, redeem
+):
+    household, other = make_household(points=1000), make_household(points=1000)
+    # 10 March in Shanghai runs from 2026-03-09 16:00 UTC to 2026-03-10 16:00 UTC.
+    redeem(
+        household, {shop.soap: 2, shop.rice: 1}, now=dt.datetime(2026, 3, 9, 16, 0, tzinfo=dt.UTC)
+    )
+    redeem(other, {shop.soap: 1}, now=dt.datetime(2026, 3, 10, 15, 59, tzinfo=dt.UTC))
+    voided = redeem(other, {shop.soap: 1}, now=dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC))
+    redeem(household, {shop.oil: 1}, now=dt.datetime(2026, 3, 9, 15, 59, tzinfo=dt.UTC))
+    redeem(household, {shop.oil: 1}, now=dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC))
+    services.void_redemption(voided, actor=shop.clerk, reason="扫错了")
+    db.session.commit()
+    assert services.day_summary(shop.store, dt.date(2026, 3, 10)) == services.DaySummary(
+        day=dt.date(2026, 3, 10), redemptions=2, points=75, items=4, households=2, voided=1,
+        by_product=[("肥皂", "袋", 3, 15), ("大米", "袋", 1, 60)],
+    )  # fmt: skip
+
+
 def test_a_voided_redemption_no_longer_counts_toward_the_limits(shop, make_household, redeem):
     services.update_store(shop.store, actor=shop.admin, monthly_visits_limit=1)
     db.session.commit()
