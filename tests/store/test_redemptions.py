@@ -101,6 +101,44 @@ def test_not_enough_points_says_how_many_are_missing_and_records_nothing(
     assert _count(Redemption) == 0 and _count(Transfer) == 1
 
 
+def test_a_closed_store_or_a_short_balance_refuses_and_says_what_to_do(
+    shop, make_household, redeem
+):
+    household = make_household(points=100)
+    short = _refused(lambda: redeem(household, {shop.rice: 2}), "insufficient_points")
+    shop.store.is_active = False
+    db.session.commit()
+    closed = _refused(lambda: redeem(household, {shop.soap: 1}), "store_closed")
+    assert (short.status, str(short.message)) == (
+        409,
+        "Not enough points: the basket costs 120, the household has 100; remove items worth 20.",
+    )
+    assert (closed.status, str(closed.message)) == (
+        409,
+        "This store is closed: nothing was redeemed. Ask the store's manager to open it again "
+        "under Love supermarket → the store → Edit.",
+    )
+
+
+def test_each_stock_move_of_a_redemption_names_the_clerk_the_receipt_and_the_stock_left(
+    shop, make_household, redeem
+):
+    household = make_household(points=500)
+    redemption = redeem(household, {shop.rice: 2, shop.soap: 3})
+    moves = db.session.execute(
+        select(
+            StockMove.product_id, StockMove.quantity, StockMove.stock_after,
+            StockMove.actor_id, StockMove.redemption_id,
+        )
+        .where(StockMove.kind == StockMoveKind.redemption)
+        .order_by(StockMove.product_id)
+    ).all()  # fmt: skip
+    assert [tuple(m) for m in moves] == [
+        (shop.rice.id, -2, 8, shop.clerk.id, redemption.id),
+        (shop.soap.id, -3, 97, shop.clerk.id, redemption.id),
+    ]
+
+
 def test_out_of_stock_names_the_product_and_how_many_are_left(shop, make_household, redeem):
     household = make_household(points=1000)
     error = _refused(lambda: redeem(household, {shop.soap: 1, shop.oil: 6}), "out_of_stock")
@@ -365,7 +403,7 @@ def test_a_household_that_never_had_points_is_told_what_is_missing(shop, make_ho
 # --- voids --------------------------------------------------------------------------
 
 
-def test_a_void_puts_points_and_stock_back(shop, make_household, redeem):
+def test_a_void_puts_points_and_stock_back_and_each_return_says_why(shop, make_household, redeem):
     household = make_household(points=200)
     redemption = redeem(household, {shop.rice: 2, shop.soap: 1})
     services.void_redemption(redemption, actor=shop.clerk, reason="household changed its mind")
@@ -375,6 +413,15 @@ def test_a_void_puts_points_and_stock_back(shop, make_household, redeem):
     assert balance(household) == 200
     assert stock(shop.rice) == 10 and stock(shop.soap) == 100
     assert all(check.is_clean for check in run_checks())
+    returns = db.session.execute(
+        select(StockMove.product_id, StockMove.quantity, StockMove.reason)
+        .where(StockMove.kind == StockMoveKind.void_return)
+        .order_by(StockMove.product_id)
+    ).all()
+    assert [tuple(r) for r in returns] == [
+        (shop.rice.id, 2, "household changed its mind"),
+        (shop.soap.id, 1, "household changed its mind"),
+    ]
 
 
 def test_a_void_needs_a_reason(shop, make_household, redeem):
