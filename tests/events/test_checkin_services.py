@@ -135,13 +135,41 @@ def test_stale_check_in_is_closed_at_the_end_and_flagged(event, people, now):
     assert a.minutes == 180  # from check-in to the end
 
 
-def test_manual_time_cannot_exceed_the_event_length(event, people):
-    _refused(
+def test_manual_time_cannot_exceed_the_event_length_and_says_how_long_it_is(app, event, people):
+    error = _refused(
         "too_many_minutes", services.add_manual_attendance, event, people["v"],
         event.length_minutes + 1, actor=people["organiser"],
     )  # fmt: skip
+    with app.test_request_context():
+        assert (error.status, str(error.message)) == (
+            422, "The time cannot be longer than the event itself (190 minutes).",
+        )  # fmt: skip
     a = services.add_manual_attendance(event, people["v"], 60, actor=people["organiser"])
     assert a.is_manual and a.minutes == 60
+
+
+def _audited(action: str) -> list[tuple[Any, ...]]:
+    from points_app.core.audit import AuditEntry
+
+    query = select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+        AuditEntry.action == action
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def test_a_manual_attendance_is_audited_on_the_attendance_it_wrote(event, people):
+    a = services.add_manual_attendance(event, people["v"], 60, actor=people["organiser"])
+    db.session.commit()
+    assert _audited("attendance.manual") == [("attendance", a.id, {"minutes": 60})]
+
+
+def test_a_correction_of_minutes_is_audited_on_the_attendance(event, people, now):
+    services.check_in(event, people["v"], actor=None, now=now)
+    a = services.check_out(event, people["v"], actor=None, now=now + dt.timedelta(minutes=30))
+    services.set_minutes(a, 45, actor=people["organiser"])
+    db.session.commit()
+    assert a.minutes == 45 and a.is_manual
+    assert _audited("attendance.set_minutes") == [("attendance", a.id, {"minutes": 45})]
 
 
 # --- codes ---------------------------------------------------------------------------
