@@ -45,7 +45,7 @@ def test_merging_into_a_merged_issue_is_refused_and_names_the_issue_to_merge_int
     issue = new_issue()
     with pytest.raises(DomainError) as refused:
         workflow.transition(issue, "merged", actor=people["grid"], merge_into=merged)
-    assert refused.value.code == "invalid_merge"
+    assert (refused.value.code, refused.value.status) == ("invalid_merge", 422)
     with app.test_request_context():
         assert str(refused.value.message) == (
             f"Issue #{merged.id} was itself merged; merge into #{merged.merged_into_id} instead."
