@@ -14,7 +14,7 @@ from points_app.ledger import services as ledger
 from points_app.ledger.models import AccountKind, Transfer
 from points_app.ledger.verify import run_checks
 from points_app.store import services
-from points_app.store.models import Redemption, StockMove, StockMoveKind
+from points_app.store.models import ProductCategory, Redemption, StockMove, StockMoveKind
 from tests.store.conftest import balance, stock
 
 pytestmark = pytest.mark.usefixtures("in_request")
@@ -258,15 +258,16 @@ def test_the_day_summary_counts_the_local_days_redemptions_and_the_voided_apart(
     redeem(
         household, {shop.soap: 2, shop.rice: 1}, now=dt.datetime(2026, 3, 9, 16, 0, tzinfo=dt.UTC)
     )
-    redeem(other, {shop.soap: 1}, now=dt.datetime(2026, 3, 10, 15, 59, tzinfo=dt.UTC))
+    redeem(other, {shop.oil: 1, shop.soap: 1}, now=dt.datetime(2026, 3, 10, 15, 59, tzinfo=dt.UTC))
     voided = redeem(other, {shop.soap: 1}, now=dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC))
     redeem(household, {shop.oil: 1}, now=dt.datetime(2026, 3, 9, 15, 59, tzinfo=dt.UTC))
     redeem(household, {shop.oil: 1}, now=dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC))
     services.void_redemption(voided, actor=shop.clerk, reason="扫错了")
     db.session.commit()
     assert services.day_summary(shop.store, dt.date(2026, 3, 10)) == services.DaySummary(
-        day=dt.date(2026, 3, 10), redemptions=2, points=75, items=4, households=2, voided=1,
-        by_product=[("肥皂", "袋", 3, 15), ("大米", "袋", 1, 60)],
+        day=dt.date(2026, 3, 10), redemptions=2, points=125, items=5, households=2, voided=1,
+        # Most taken first; a tie in the order of the names.
+        by_product=[("肥皂", "袋", 3, 15), ("大米", "袋", 1, 60), ("食用油", "袋", 1, 50)],
     )  # fmt: skip
 
 
@@ -313,6 +314,27 @@ def test_a_product_taken_off_sale_is_refused_by_name(shop, make_household, redee
     household = make_household(points=100)
     error = _refused(lambda: redeem(household, {shop.soap: 1}), "product_unavailable")
     assert "肥皂" in str(error.message)
+
+
+def test_a_product_of_another_store_in_the_basket_is_refused_with_422(
+    shop, tree, make_household, redeem
+):
+    other = services.create_store(community=tree["community_b"], name="B超市", actor=shop.admin)
+    theirs = services.create_product(
+        other, name="面粉", category=ProductCategory.grain_oil, unit="袋", points_price=5,
+        actor=shop.admin,
+    )  # fmt: skip
+    db.session.commit()
+    error = _refused(lambda: redeem(make_household(points=100), {theirs: 1}), "validation_error")
+    assert (error.status, str(error.message)) == (
+        422, "A product in the basket is not sold at this store.",
+    )  # fmt: skip
+
+
+def test_a_store_needs_a_name(shop):
+    with pytest.raises(DomainError) as refused:
+        services.update_store(shop.store, actor=shop.admin, name="  ")
+    assert (refused.value.code, refused.value.status) == ("validation_error", 422)
 
 
 # --- cards --------------------------------------------------------------------------
