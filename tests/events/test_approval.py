@@ -58,6 +58,47 @@ def test_double_approval_makes_one_transfer(event, people, now):
     ]
 
 
+def test_each_decision_on_an_attendance_is_kept_with_who_when_and_the_approval_audited(
+    event, make_event, people, now
+):
+    from points_app.core.audit import AuditEntry
+
+    approved = _attend(event, people["v"], now, 60)
+    rejected = _attend(make_event(title="义诊"), people["v"], now, 30)
+    decided_at = now + dt.timedelta(hours=4)
+    services.approve_attendance(approved, actor=people["organiser"], now=decided_at)
+    services.reject_attendance(rejected, " 没有来 ", actor=people["committee"], now=decided_at)
+    db.session.commit()
+    moves = db.session.execute(
+        select(AttendanceMove.attendance_id, AttendanceMove.to_status, AttendanceMove.actor_id,
+               AttendanceMove.at, AttendanceMove.note)
+        .order_by(AttendanceMove.id)
+    ).all()  # fmt: skip
+    assert [tuple(m) for m in moves] == [
+        (approved.id, AttendanceStatus.approved, people["organiser"].id, decided_at, ""),
+        (rejected.id, AttendanceStatus.rejected, people["committee"].id, decided_at, "没有来"),
+    ]
+    audited = db.session.execute(
+        select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+            AuditEntry.action == "attendance.approve"
+        )
+    ).all()
+    assert [tuple(a) for a in audited] == [("attendance", approved.id, {"points": 1})]
+
+
+def test_a_decided_attendance_cannot_be_decided_otherwise_and_says_what_it_is(
+    app, event, people, now
+):
+    a = _attend(event, people["v"], now, 60)
+    services.reject_attendance(a, "没有来", actor=people["organiser"], now=now)
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        services.approve_attendance(a, actor=people["organiser"], now=now)
+    assert (refused.value.code, refused.value.status) == ("invalid_transition", 409)
+    with app.test_request_context():
+        assert str(refused.value.message) == "This attendance is already rejected."
+
+
 def test_bulk_approve_skips_who_is_still_checked_in(event, people, now):
     _attend(event, people["v"], now, 60)
     services.check_in(event, people["v2"], actor=None, now=now)
@@ -105,7 +146,9 @@ def test_points_cap_limits_per_hour_points(make_event, people, now):
     assert a.points_awarded == 3
 
 
-def test_award_beyond_the_project_budget_is_refused(make_event, people, tree, now):
+def test_award_beyond_the_project_budget_is_refused_and_says_what_is_left(
+    app, make_event, people, tree, now
+):
     org = Organisation(
         name="善园社工", kind=OrganisationKind.social_organisation, area=tree["community_a"]
     )
@@ -123,6 +166,11 @@ def test_award_beyond_the_project_budget_is_refused(make_event, people, tree, no
     with pytest.raises(DomainError) as info:
         services.approve_attendance(a2, actor=people["organiser"], now=now)
     assert info.value.code == "over_budget"
+    assert (info.value.status, info.value.details) == (409, {"points_left": 1})
+    with app.test_request_context():
+        assert str(info.value.message) == (
+            "The project has 1 points left of its budget; this award needs 3."
+        )
     db.session.rollback()
     assert db.session.get(Attendance, a2.id).status is AttendanceStatus.pending
     assert project.points_spent == 3 and _transfers() == 1

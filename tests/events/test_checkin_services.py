@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from points_app.core import qr
 from points_app.core.errors import DomainError
 from points_app.events import services
-from points_app.events.models import Attendance, AttendanceStatus, EventSignup
+from points_app.events.models import Attendance, AttendanceMove, AttendanceStatus, EventSignup
 from points_app.extensions import db
 
 
@@ -135,13 +135,41 @@ def test_stale_check_in_is_closed_at_the_end_and_flagged(event, people, now):
     assert a.minutes == 180  # from check-in to the end
 
 
-def test_manual_time_cannot_exceed_the_event_length(event, people):
-    _refused(
+def test_manual_time_cannot_exceed_the_event_length_and_says_how_long_it_is(app, event, people):
+    error = _refused(
         "too_many_minutes", services.add_manual_attendance, event, people["v"],
         event.length_minutes + 1, actor=people["organiser"],
     )  # fmt: skip
+    with app.test_request_context():
+        assert (error.status, str(error.message)) == (
+            422, "The time cannot be longer than the event itself (190 minutes).",
+        )  # fmt: skip
     a = services.add_manual_attendance(event, people["v"], 60, actor=people["organiser"])
     assert a.is_manual and a.minutes == 60
+
+
+def _audited(action: str) -> list[tuple[Any, ...]]:
+    from points_app.core.audit import AuditEntry
+
+    query = select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+        AuditEntry.action == action
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def test_a_manual_attendance_is_audited_on_the_attendance_it_wrote(event, people):
+    a = services.add_manual_attendance(event, people["v"], 60, actor=people["organiser"])
+    db.session.commit()
+    assert _audited("attendance.manual") == [("attendance", a.id, {"minutes": 60})]
+
+
+def test_a_correction_of_minutes_is_audited_on_the_attendance(event, people, now):
+    services.check_in(event, people["v"], actor=None, now=now)
+    a = services.check_out(event, people["v"], actor=None, now=now + dt.timedelta(minutes=30))
+    services.set_minutes(a, 45, actor=people["organiser"])
+    db.session.commit()
+    assert a.minutes == 45 and a.is_manual
+    assert _audited("attendance.set_minutes") == [("attendance", a.id, {"minutes": 45})]
 
 
 # --- codes ---------------------------------------------------------------------------
@@ -332,3 +360,106 @@ def test_each_reissued_person_card_is_the_next_version_and_is_audited(app, peopl
     assert [(e.actor_id, e.object_type, e.object_id) for e in entries] == [
         (people["organiser"].id, "volunteer", v.id)
     ] * 3
+
+
+def test_each_check_in_and_out_refusal_says_what_happened_and_when(app, make_event, people, now):
+    v = people["v"]
+    soon = make_event(starts_at=now + dt.timedelta(minutes=31), ends_at=now + dt.timedelta(hours=2))
+    over = make_event(starts_at=now - dt.timedelta(hours=5), ends_at=now - dt.timedelta(hours=2))
+    full = make_event(capacity=1, needs_checkout=False)
+    services.check_in(full, people["v2"], actor=None, now=now)
+    open_ = make_event()
+    db.session.commit()
+    said = {}
+
+    def refusal(what: str, fn: Any, *args: Any, **kwargs: Any) -> None:
+        with pytest.raises(DomainError) as refused:
+            fn(*args, **kwargs)
+        db.session.rollback()
+        said[what] = (refused.value.code, refused.value.status, str(refused.value.message))
+
+    with app.test_request_context():
+        refusal("too early", services.check_in, soon, v, actor=None, now=now)
+        refusal("too late", services.check_in, over, v, actor=None, now=now)
+        refusal("full", services.check_in, full, v, actor=None, now=now)
+        refusal("out before in", services.check_out, open_, v, actor=None, now=now)
+        services.check_in(open_, v, actor=None, now=now - dt.timedelta(minutes=7))
+        db.session.commit()
+        refusal("in twice", services.check_in, open_, v, actor=None, now=now)
+        services.check_out(open_, v, actor=None, now=now + dt.timedelta(minutes=50))
+        db.session.commit()
+        refusal(
+            "out twice", services.check_out, open_, v, actor=None, now=now + dt.timedelta(hours=1)
+        )
+        refusal("out not needed", services.check_out, full, people["v2"], actor=None, now=now)
+    code, status, early = said.pop("too early")
+    # The start as the request's locale writes it (Babel's short format, CLDR's spaces).
+    assert (code, status) == ("not_started", 409)
+    assert early.startswith("The event starts at 3/10/26, 10:31")
+    assert early.endswith("; check-in opens 30 minutes before.")
+    assert said == {
+        "too late": ("event_ended", 409, "The event ended at 08:00; check-in is closed."),
+        "full": ("event_full", 409, "The event is full."),
+        "out before in": (
+            "not_checked_in", 409,
+            "You have not checked in at this event, so you cannot check out.",
+        ),
+        "in twice": ("already_checked_in", 409, "Already checked in at 09:53."),
+        "out twice": ("already_checked_out", 409, "Already checked out at 10:50."),
+        "out not needed": (
+            "no_checkout_needed", 409, "This event needs no check-out; your time is counted.",
+        ),
+    }  # fmt: skip
+
+
+def test_a_check_in_that_lost_the_race_to_the_same_volunteer_is_refused_naming_the_first(
+    app, event, people, now, monkeypatch
+):
+    from points_app.events.services import checkin
+
+    first = services.check_in(event, people["v"], actor=None, now=now - dt.timedelta(minutes=3))
+    db.session.commit()
+    # The second request read "not in yet" just before the first one's row was written;
+    # only the look-up after its insert was skipped sees the winner.
+    real, looked_up = checkin._checked_in_at, []
+
+    def miss_once(event_id: int, volunteer_id: int) -> Any:
+        looked_up.append(volunteer_id)
+        return None if len(looked_up) == 1 else real(event_id, volunteer_id)
+
+    monkeypatch.setattr(checkin, "_checked_in_at", miss_once)
+    with pytest.raises(DomainError) as refused:
+        services.check_in(event, people["v"], actor=None, now=now)
+    assert (refused.value.code, refused.value.details) == (
+        "already_checked_in", {"attendance_id": first.id},
+    )  # fmt: skip
+    with app.test_request_context():
+        assert str(refused.value.message) == "Already checked in at 09:57."
+    assert looked_up == [people["v"].id, people["v"].id]
+    db.session.rollback()
+    assert _count() == 1
+
+
+def test_a_sign_up_is_once_per_event_and_one_for_another_event_does_not_count_here(
+    make_event, people, now
+):
+    first, second = make_event(signup_required=True), make_event(signup_required=True)
+    mine = services.sign_up(first, people["v"], now=now)
+    assert services.sign_up(first, people["v"], now=now) is mine
+    there = services.sign_up(second, people["v"], now=now)
+    db.session.commit()
+    assert there is not mine and (there.event_id, mine.event_id) == (second.id, first.id)
+
+
+def test_an_event_without_approval_pays_at_check_out_and_the_move_says_automatic(
+    make_event, people, now
+):
+    event = make_event(needs_approval=False)
+    services.check_in(event, people["v"], actor=None, now=now)
+    a = services.check_out(event, people["v"], actor=None, now=now + dt.timedelta(minutes=90))
+    db.session.commit()
+    assert a.status is AttendanceStatus.approved and a.points_awarded == 2
+    notes = db.session.scalars(
+        select(AttendanceMove.note).where(AttendanceMove.attendance_id == a.id)
+    )
+    assert list(notes) == ["automatic"]

@@ -97,12 +97,14 @@ def test_escalation_must_go_up(issue_in, people, current, target, code):
     assert refused.value.code == code
 
 
-def test_escalation_needs_a_note(issue_in, people):
+def test_escalation_needs_a_note_and_says_so(app, issue_in, people):
     issue = issue_in(IssueState.raised)
     workflow.transition(issue, "handling", actor=people["grid"], level="grid")
     with pytest.raises(DomainError) as refused:
         workflow.transition(issue, "handling", actor=people["grid"], level="community")
     assert refused.value.code == "note_required"
+    with app.test_request_context():
+        assert str(refused.value.message) == "Say why the issue is passed up."
 
 
 def test_no_escalation_is_offered_at_street_level(issue_in, people):

@@ -25,6 +25,14 @@ def test_a_good_rating_closes_the_issue(clock, issue_in, people):
     assert issue.events[-1].evaluation is evaluation
 
 
+def test_a_rating_and_its_move_are_dated_when_the_rating_is_given(clock, issue_in, people):
+    issue = issue_in(IssueState.evaluating)
+    rated_at = clock.advance(hours=2)
+    evaluation = workflow.evaluate_issue(issue, actor=people["grid"], satisfaction=4, solved=True)
+    assert evaluation.at == rated_at
+    assert issue.events[-1].at == rated_at
+
+
 @pytest.mark.parametrize(("satisfaction", "solved"), [(2, True), (1, True), (5, False), (3, False)])
 def test_a_poor_rating_sends_it_back_to_handling(clock, issue_in, people, satisfaction, solved):
     issue = issue_in(IssueState.raised)
@@ -78,6 +86,13 @@ def test_closing_without_an_evaluation_is_refused(issue_in, people):
     with pytest.raises(DomainError) as refused:
         workflow.transition(issue, "closed", actor=people["committee"])
     assert refused.value.code == "evaluation_required"
+
+
+def test_a_rating_recorded_on_the_residents_behalf_names_who_recorded_it(issue_in, people):
+    issue = issue_in(IssueState.evaluating)
+    evaluation = workflow.evaluate_issue(issue, actor=people["grid"], satisfaction=5, solved=True)
+    assert evaluation.is_by_proxy
+    assert evaluation.recorded_by_id == people["grid"].id
 
 
 def test_the_resident_rating_themselves_is_not_marked_as_proxy(issue_in):

@@ -38,12 +38,18 @@ def test_an_issue_cannot_be_merged_into_itself(new_issue, people):
     assert refused.value.code == "invalid_merge"
 
 
-def test_merging_into_a_merged_issue_is_refused(issue_in, new_issue, people):
+def test_merging_into_a_merged_issue_is_refused_and_names_the_issue_to_merge_into(
+    app, issue_in, new_issue, people
+):
     merged = issue_in(IssueState.merged)
     issue = new_issue()
     with pytest.raises(DomainError) as refused:
         workflow.transition(issue, "merged", actor=people["grid"], merge_into=merged)
-    assert refused.value.code == "invalid_merge"
+    assert (refused.value.code, refused.value.status) == ("invalid_merge", 422)
+    with app.test_request_context():
+        assert str(refused.value.message) == (
+            f"Issue #{merged.id} was itself merged; merge into #{merged.merged_into_id} instead."
+        )
 
 
 def test_merging_across_communities_is_refused(new_issue, people, tree):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -108,11 +110,20 @@ def test_every_move_writes_one_timeline_row(issue_in):
     assert db.session.scalar(select(db.func.count(IssueEvent.id))) == 5
 
 
-def test_deciding_needs_the_decision_and_records_the_session(issue_in, people, tree):
+def test_each_timeline_row_is_dated_when_the_move_was_made(issue_in, people):
+    issue = issue_in(S.raised)
+    moment = dt.datetime(2026, 3, 2, 5, 30, tzinfo=dt.UTC)
+    event = workflow.transition(issue, "deliberating", actor=people["committee"], at=moment)
+    assert event.at == moment
+
+
+def test_deciding_needs_the_decision_and_records_the_session(app, issue_in, people, tree):
     issue = issue_in(S.deliberating)
     with pytest.raises(DomainError) as refused:
         workflow.transition(issue, "handling", actor=people["committee"], level="grid")
     assert refused.value.code == "decision_required"
+    with app.test_request_context():
+        assert str(refused.value.message) == "Write down what was decided."
     db.session.rollback()
     session = create_talk_session(
         actor=people["committee"], area=tree["community_a"], held_on=issue.created_at.date(),
@@ -188,3 +199,126 @@ def test_moves_for_lists_only_what_the_actor_may_do(issue_in, people):
     assert workflow.moves_for(issue, people["grid"]) == [S.merged]
     assert workflow.moves_for(issue, people["committee"]) == [S.handling, S.rejected, S.merged]
     assert workflow.moves_for(issue, people["grid_b"]) == []
+
+
+def test_each_workflow_refusal_has_its_code_and_status_and_says_what_to_do(
+    app, issue_in, new_issue, people, tree
+):
+    grid, committee = people["grid"], people["committee"]
+    other_session = create_talk_session(
+        actor=people["street"], area=tree["community_b"], held_on=dt.date(2026, 3, 2),
+        place="B 会议室", chair="B 主任",
+    )  # fmt: skip
+    db.session.commit()
+    raised, handling, evaluating = issue_in(S.raised), issue_in(S.handling), issue_in(S.evaluating)
+    elsewhere = new_issue(actor=people["grid_b"], area=tree["grid_b"])
+    at_community = issue_in(S.raised)
+    workflow.transition(at_community, "handling", actor=committee, level="community")
+    db.session.commit()
+    moves = {
+        "unknown state": lambda: workflow.transition(raised, "teleported", actor=committee),
+        "unknown level": lambda: workflow.transition(
+            raised, "handling", actor=committee, level="moon"
+        ),
+        "escalation without a level": lambda: workflow.transition(
+            handling, "handling", actor=committee, note="升级"
+        ),
+        "escalation not higher": lambda: workflow.transition(
+            at_community, "handling", actor=committee, level="grid", note="升级"
+        ),
+        "evaluation asked without what was done": lambda: workflow.transition(
+            handling, "evaluating", actor=grid
+        ),
+        "rejected without a reason": lambda: workflow.transition(
+            raised, "rejected", actor=committee
+        ),
+        "merged without a target": lambda: workflow.transition(raised, "merged", actor=grid),
+        "merged into itself": lambda: workflow.transition(
+            raised, "merged", actor=grid, merge_into=raised
+        ),
+        "merged across communities": lambda: workflow.transition(
+            raised, "merged", actor=people["street"], merge_into=elsewhere
+        ),
+        "closed without an evaluation": lambda: workflow.transition(
+            evaluating, "closed", actor=committee
+        ),
+        "a move the actor may not make": lambda: workflow.transition(
+            raised, "rejected", actor=grid, note="x"
+        ),
+        "a session of another community": lambda: workflow.transition(
+            raised, "deliberating", actor=people["street"], session=other_session
+        ),
+        "rated while not evaluating": lambda: workflow.evaluate_issue(
+            raised, actor=grid, satisfaction=5, solved=True
+        ),
+        "rated by a stranger": lambda: workflow.evaluate_issue(
+            evaluating, actor=people["grid_b"], satisfaction=5, solved=True
+        ),
+        "rated 0": lambda: workflow.evaluate_issue(
+            evaluating, actor=grid, satisfaction=0, solved=True
+        ),
+        "rated True": lambda: workflow.evaluate_issue(
+            evaluating, actor=grid, satisfaction=True, solved=True
+        ),
+    }
+    said = {}
+    for what, move in moves.items():
+        with pytest.raises(DomainError) as refused:
+            move()
+        db.session.rollback()
+        with app.test_request_context():
+            said[what] = (refused.value.code, refused.value.status, str(refused.value.message))
+    satisfaction = ("invalid_satisfaction", 422, "Satisfaction is a whole number 1 to 5.")
+    assert said == {
+        "unknown state": ("validation_error", 422, "Unknown state teleported."),
+        "unknown level": ("validation_error", 422, "Unknown handling level moon."),
+        "escalation without a level": (
+            "level_required", 422, "Choose the level to pass the issue up to.",
+        ),
+        "escalation not higher": (
+            "not_higher_level", 422,
+            "The issue is already handled at Community; escalate it to a higher level.",
+        ),
+        "evaluation asked without what was done": (
+            "note_required", 422, "Say what was done before asking for evaluation.",
+        ),
+        "rejected without a reason": (
+            "note_required", 422, "Give the reason for rejecting the issue.",
+        ),
+        "merged without a target": (
+            "merge_target_required", 422, "Say which issue this one duplicates.",
+        ),
+        "merged into itself": ("invalid_merge", 422, "An issue cannot be merged into itself."),
+        "merged across communities": (
+            "invalid_merge", 422, "Only issues of the same community can be merged.",
+        ),
+        "closed without an evaluation": (
+            "evaluation_required", 409,
+            "Record the resident's evaluation: it closes the issue or sends it back.",
+        ),
+        "a move the actor may not make": (
+            "forbidden", 403, "You may not make this move on this issue.",
+        ),
+        "a session of another community": (
+            "wrong_session", 422, "That talk session belongs to another community.",
+        ),
+        "rated while not evaluating": (
+            "not_evaluating", 409,
+            "This issue is not waiting for an evaluation: it is Raised.",
+        ),
+        "rated by a stranger": ("forbidden", 403, "You may not evaluate issues in this area."),
+        "rated 0": satisfaction,
+        "rated True": satisfaction,
+    }  # fmt: skip
+
+
+def test_a_timeline_entry_moves_nothing_and_keeps_its_note_to_the_limit(issue_in, people):
+    issue = issue_in(S.handling)
+    moment = dt.datetime(2026, 3, 3, 1, 0, tzinfo=dt.UTC)
+    event = workflow.record_entry(
+        issue, actor=people["committee"], at=moment, note="调" * (workflow.MAX_NOTE + 5)
+    )
+    assert issue.state is S.handling
+    assert (event.from_state, event.to_state) == (S.handling, S.handling)
+    assert event.note == "调" * workflow.MAX_NOTE
+    assert (event.at, event.actor_id) == (moment, people["committee"].id)

@@ -38,13 +38,16 @@ def test_a_user_account_cannot_pay_one_point_more_than_it_holds(people, issue):
 def test_a_user_account_may_pay_exactly_what_it_holds_down_to_zero(people, issue):
     volunteer = services.account_for_volunteer(people["v1"])
     issue(volunteer, 3)
+    household = services.account_for_household(people["h1"])
     gift = _give(people, 3)
+    # The balances on the objects in hand follow the database without a reload (read
+    # before the commit expires them and before balance_of() sets them again).
+    assert (volunteer.balance, household.balance) == (0, 3)
+    assert gift.credit_account is household
     db.session.commit()
     assert services.balance_of(volunteer) == 0
     assert services.balance_of(services.account_for_household(people["h1"])) == 3
     assert (gift.debit_account_id, gift.amount) == (volunteer.id, 3)
-    # The balance on the objects follows the database without a reload.
-    assert volunteer.balance == 0 and gift.credit_account.balance == 3
 
 
 def test_an_empty_account_refuses_even_one_point(people, tree):

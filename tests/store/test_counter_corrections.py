@@ -152,7 +152,9 @@ def test_the_ledger_points_to_the_receipt_of_a_redemption(
     assert f'href="/store/redemptions/{redemption.id}"' in text and 'id="open-receipt"' in text
 
 
-def test_a_barcode_names_one_product_per_store(shop, tree, in_request):
+def test_a_barcode_names_one_product_per_store_and_the_refusal_names_code_and_product(
+    shop, tree, in_request
+):
     services.update_product(shop.rice, actor=shop.admin, barcode=" 6901234567890 ")
     db.session.commit()
     assert shop.rice.barcode == "6901234567890"
@@ -162,6 +164,8 @@ def test_a_barcode_names_one_product_per_store(shop, tree, in_request):
             points_price=30, actor=shop.admin, barcode="6901234567890",
         )  # fmt: skip
     assert refused.value.code == "duplicate_barcode"
+    message = str(refused.value.message)
+    assert "6901234567890" in message and shop.rice.name in message
     db.session.rollback()
     other = services.create_store(community=tree["community_b"], name="B超市", actor=shop.admin)
     flour = services.create_product(

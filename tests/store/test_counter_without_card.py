@@ -3,6 +3,7 @@ on the card, or by its phone's last four digits, after a second check; all audit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -153,3 +154,84 @@ def test_a_damaged_scan_is_worded_for_the_clerk(shop, clerk_client):
     assert response.status_code == 400
     assert "organiser" not in html and "number printed on the card" in html
     assert 'class="refusal-box"' in html and 'data-sound="refusal"' in html
+
+
+def test_each_refusal_without_a_card_says_which_household_and_what_to_do(
+    shop, make_household, in_request
+):
+    community, clerk = shop.store.community, shop.clerk
+    no_phone = make_household(public_no="DG-H020")
+    gone = make_household(public_no="DG-H021", phone="13812345678", is_active=False)
+    tried = make_household(public_no="DG-H022", phone="13812345678")
+
+    def check(household, last_four):
+        return lookup.check_household_without_card(
+            household, last_four=last_four, community=community, actor=clerk, how="number"
+        )
+
+    said = {}
+
+    def refusal(what, fn, *args, **kwargs):
+        with pytest.raises(DomainError) as refused:
+            fn(*args, **kwargs)
+        said[what] = (refused.value.code, refused.value.status, str(refused.value.message))
+
+    refusal("no phone on file", check, no_phone, "1234")
+    refusal("wrong digits", check, tried, "1111")
+    for _ in range(lookup.MAX_FAILED_CHECKS - 1):
+        with pytest.raises(DomainError):
+            check(tried, "1111")
+    refusal("too many tries", check, tried, "5678")
+    refusal("no longer registered", lookup.find_household_by_number, "dg-h021",
+            community=community, actor=clerk)  # fmt: skip
+    refusal("no phone match", lookup.find_households_by_phone, "0000",
+            community=community, actor=clerk)  # fmt: skip
+    assert said == {
+        "no phone on file": (
+            "no_phone_on_file", 409,
+            "Household DG-H020 has no phone on file, so it cannot be checked without its card. "
+            "Ask the community office to print a new card (or to add the phone).",
+        ),
+        "wrong digits": (
+            "phone_mismatch", 409,
+            "The last four digits do not match the phone of household DG-H022. Ask the person "
+            "again; if they still do not match, do not serve the household without its card.",
+        ),
+        "too many tries": (
+            "too_many_tries", 429,
+            "Too many wrong phone digits for household DG-H022 today. Do not serve it without "
+            "its card; send the person to the community office.",
+        ),
+        "no longer registered": (
+            "household_inactive", 410,
+            "Household DG-H021 is no longer registered, so it cannot redeem. Send the person "
+            "to the community office.",
+        ),
+        "no phone match": (
+            "no_phone_match", 404,
+            "No household of this community has a phone ending in 0000. Ask the person for "
+            "the number on their card, or send them to the community office.",
+        ),
+    }  # fmt: skip
+    looked_up = db.session.execute(
+        select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+            AuditEntry.action == "household_looked_up_by_number"
+        )
+    ).all()
+    assert [tuple(row) for row in looked_up] == [("household", gone.id, {"found": True})]
+
+
+def test_wrong_digits_of_yesterday_no_longer_count_toward_todays_tries(
+    shop, make_household, store_clock
+):
+    household = make_household(public_no="DG-H023", phone="13812345678")
+    for _ in range(lookup.MAX_FAILED_CHECKS):
+        with pytest.raises(DomainError):
+            lookup.check_household_without_card(
+                household, last_four="1111", community=shop.store.community, actor=shop.clerk,
+                how="phone",
+            )  # fmt: skip
+    store_clock.shift(dt.timedelta(hours=24, minutes=1))
+    assert lookup.check_household_without_card(
+        household, last_four="5678", community=shop.store.community, actor=shop.clerk, how="phone"
+    ) is household  # fmt: skip

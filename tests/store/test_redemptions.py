@@ -14,7 +14,7 @@ from points_app.ledger import services as ledger
 from points_app.ledger.models import AccountKind, Transfer
 from points_app.ledger.verify import run_checks
 from points_app.store import services
-from points_app.store.models import Redemption, StockMove, StockMoveKind
+from points_app.store.models import ProductCategory, Redemption, StockMove, StockMoveKind
 from tests.store.conftest import balance, stock
 
 pytestmark = pytest.mark.usefixtures("in_request")
@@ -101,6 +101,44 @@ def test_not_enough_points_says_how_many_are_missing_and_records_nothing(
     assert _count(Redemption) == 0 and _count(Transfer) == 1
 
 
+def test_a_closed_store_or_a_short_balance_refuses_and_says_what_to_do(
+    shop, make_household, redeem
+):
+    household = make_household(points=100)
+    short = _refused(lambda: redeem(household, {shop.rice: 2}), "insufficient_points")
+    shop.store.is_active = False
+    db.session.commit()
+    closed = _refused(lambda: redeem(household, {shop.soap: 1}), "store_closed")
+    assert (short.status, str(short.message)) == (
+        409,
+        "Not enough points: the basket costs 120, the household has 100; remove items worth 20.",
+    )
+    assert (closed.status, str(closed.message)) == (
+        409,
+        "This store is closed: nothing was redeemed. Ask the store's manager to open it again "
+        "under Love supermarket → the store → Edit.",
+    )
+
+
+def test_each_stock_move_of_a_redemption_names_the_clerk_the_receipt_and_the_stock_left(
+    shop, make_household, redeem
+):
+    household = make_household(points=500)
+    redemption = redeem(household, {shop.rice: 2, shop.soap: 3})
+    moves = db.session.execute(
+        select(
+            StockMove.product_id, StockMove.quantity, StockMove.stock_after,
+            StockMove.actor_id, StockMove.redemption_id,
+        )
+        .where(StockMove.kind == StockMoveKind.redemption)
+        .order_by(StockMove.product_id)
+    ).all()  # fmt: skip
+    assert [tuple(m) for m in moves] == [
+        (shop.rice.id, -2, 8, shop.clerk.id, redemption.id),
+        (shop.soap.id, -3, 97, shop.clerk.id, redemption.id),
+    ]
+
+
 def test_out_of_stock_names_the_product_and_how_many_are_left(shop, make_household, redeem):
     household = make_household(points=1000)
     error = _refused(lambda: redeem(household, {shop.soap: 1, shop.oil: 6}), "out_of_stock")
@@ -168,6 +206,71 @@ def test_limits_restart_with_the_local_month(shop, make_household, redeem):
     redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 1, 31, 16, 0, tzinfo=dt.UTC))
 
 
+def test_each_monthly_limit_refusal_says_the_limit_and_what_the_household_can_still_do(
+    shop, make_household, redeem
+):
+    household = make_household(points=1000)
+    redeem(household, {shop.soap: 2})
+    said = {}
+    for limit, limits, basket in (
+        ("visits", {"monthly_visits_limit": 1}, {shop.soap: 1}),
+        ("points", {"monthly_visits_limit": 0, "monthly_points_limit": 50}, {shop.rice: 1}),
+        ("product", {"monthly_points_limit": 0, "monthly_product_limit": 3}, {shop.soap: 2}),
+    ):
+        services.update_store(shop.store, actor=shop.admin, **limits)
+        db.session.commit()
+        error = _refused(lambda: redeem(household, basket), "limit_reached")  # noqa: B023
+        said[limit] = str(error.message)
+    assert said == {
+        "visits": "Monthly visit limit reached: 1 visits a month at this store. Nothing was "
+        "redeemed; the household can come again next month.",
+        "points": "Monthly points limit: 50 points a month at this store; 40 left this month, "
+        "this basket needs 60. Take goods out of the basket until the total is at most 40.",
+        "product": "肥皂: at most 3 袋 a month per household; 1 left this month.",
+    }
+
+
+def test_a_visit_in_the_first_hours_of_the_local_month_counts_for_that_month_not_the_last(
+    shop, make_household, redeem
+):
+    services.update_store(shop.store, actor=shop.admin, monthly_visits_limit=1)
+    db.session.commit()
+    household = make_household(points=1000)
+    # 2026-01-31 16:30 UTC is 00:30 on 1 February in Shanghai: February's visit.
+    redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 1, 31, 16, 30, tzinfo=dt.UTC))
+    redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 1, 25, tzinfo=dt.UTC))
+    _refused(
+        lambda: redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 2, 10, tzinfo=dt.UTC)),
+        "limit_reached",
+    )
+    # December's local month ends when January begins in Shanghai.
+    assert services.month_bounds(dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC)) == (
+        dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 31, 16, 0, tzinfo=dt.UTC),
+    )
+
+
+def test_the_day_summary_counts_the_local_days_redemptions_and_the_voided_apart(
+    shop, make_household, redeem
+):
+    household, other = make_household(points=1000), make_household(points=1000)
+    # 10 March in Shanghai runs from 2026-03-09 16:00 UTC to 2026-03-10 16:00 UTC.
+    redeem(
+        household, {shop.soap: 2, shop.rice: 1}, now=dt.datetime(2026, 3, 9, 16, 0, tzinfo=dt.UTC)
+    )
+    redeem(other, {shop.oil: 1, shop.soap: 1}, now=dt.datetime(2026, 3, 10, 15, 59, tzinfo=dt.UTC))
+    voided = redeem(other, {shop.soap: 1}, now=dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC))
+    redeem(household, {shop.oil: 1}, now=dt.datetime(2026, 3, 9, 15, 59, tzinfo=dt.UTC))
+    redeem(household, {shop.oil: 1}, now=dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC))
+    services.void_redemption(voided, actor=shop.clerk, reason="扫错了")
+    db.session.commit()
+    assert services.day_summary(shop.store, dt.date(2026, 3, 10)) == services.DaySummary(
+        day=dt.date(2026, 3, 10), redemptions=2, points=125, items=5, households=2, voided=1,
+        # Most taken first; a tie in the order of the names.
+        by_product=[("肥皂", "袋", 3, 15), ("大米", "袋", 1, 60), ("食用油", "袋", 1, 50)],
+    )  # fmt: skip
+
+
 def test_a_voided_redemption_no_longer_counts_toward_the_limits(shop, make_household, redeem):
     services.update_store(shop.store, actor=shop.admin, monthly_visits_limit=1)
     db.session.commit()
@@ -211,6 +314,27 @@ def test_a_product_taken_off_sale_is_refused_by_name(shop, make_household, redee
     household = make_household(points=100)
     error = _refused(lambda: redeem(household, {shop.soap: 1}), "product_unavailable")
     assert "肥皂" in str(error.message)
+
+
+def test_a_product_of_another_store_in_the_basket_is_refused_with_422(
+    shop, tree, make_household, redeem
+):
+    other = services.create_store(community=tree["community_b"], name="B超市", actor=shop.admin)
+    theirs = services.create_product(
+        other, name="面粉", category=ProductCategory.grain_oil, unit="袋", points_price=5,
+        actor=shop.admin,
+    )  # fmt: skip
+    db.session.commit()
+    error = _refused(lambda: redeem(make_household(points=100), {theirs: 1}), "validation_error")
+    assert (error.status, str(error.message)) == (
+        422, "A product in the basket is not sold at this store.",
+    )  # fmt: skip
+
+
+def test_a_store_needs_a_name(shop):
+    with pytest.raises(DomainError) as refused:
+        services.update_store(shop.store, actor=shop.admin, name="  ")
+    assert (refused.value.code, refused.value.status) == ("validation_error", 422)
 
 
 # --- cards --------------------------------------------------------------------------
@@ -301,7 +425,7 @@ def test_a_household_that_never_had_points_is_told_what_is_missing(shop, make_ho
 # --- voids --------------------------------------------------------------------------
 
 
-def test_a_void_puts_points_and_stock_back(shop, make_household, redeem):
+def test_a_void_puts_points_and_stock_back_and_each_return_says_why(shop, make_household, redeem):
     household = make_household(points=200)
     redemption = redeem(household, {shop.rice: 2, shop.soap: 1})
     services.void_redemption(redemption, actor=shop.clerk, reason="household changed its mind")
@@ -311,6 +435,15 @@ def test_a_void_puts_points_and_stock_back(shop, make_household, redeem):
     assert balance(household) == 200
     assert stock(shop.rice) == 10 and stock(shop.soap) == 100
     assert all(check.is_clean for check in run_checks())
+    returns = db.session.execute(
+        select(StockMove.product_id, StockMove.quantity, StockMove.reason)
+        .where(StockMove.kind == StockMoveKind.void_return)
+        .order_by(StockMove.product_id)
+    ).all()
+    assert [tuple(r) for r in returns] == [
+        (shop.rice.id, 2, "household changed its mind"),
+        (shop.soap.id, 1, "household changed its mind"),
+    ]
 
 
 def test_a_void_needs_a_reason(shop, make_household, redeem):

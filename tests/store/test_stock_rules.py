@@ -83,10 +83,16 @@ def test_the_whole_stock_may_be_transferred_leaving_zero(shop, tree):
 
 
 @pytest.mark.parametrize("quantity", [0, -1, MAX_STOCK_QUANTITY + 1, True, 2.0, "3"])
-def test_stock_comes_in_only_in_whole_quantities_within_bounds(shop, quantity):
+def test_stock_comes_in_only_in_whole_quantities_within_bounds_and_says_which(shop, app, quantity):
     with pytest.raises(DomainError) as refused:
         receive_stock(shop.rice, quantity=quantity, kind=StockMoveKind.purchase, actor=shop.admin)
-    assert refused.value.code == "validation_error"
+    assert (refused.value.code, refused.value.status) == ("validation_error", 422)
+    with app.test_request_context():
+        assert str(refused.value.message) == (
+            "The quantity must be between 1 and 100000."
+            if isinstance(quantity, int) and not isinstance(quantity, bool)
+            else "The quantity must be a whole number."
+        )
     db.session.rollback()
     assert stock(shop.rice) == 10
 

@@ -141,3 +141,21 @@ def test_renaming_a_product_to_a_name_the_store_has_is_refused_and_the_page_stil
     assert "already has a product called 大米" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Product, shop.soap.id).name == "肥皂"
+
+
+def test_a_product_photo_is_stored_then_replaced_and_each_time_audited_on_the_product(shop):
+    from points_app.core.audit import AuditEntry
+    from points_app.store import services
+    from points_app.store.models import ProductPhoto
+
+    services.set_product_photo(shop.rice, b"first", actor=shop.admin)
+    services.set_product_photo(shop.rice, b"second", actor=shop.admin)
+    db.session.commit()
+    assert shop.rice.has_photo
+    assert db.session.get(ProductPhoto, shop.rice.id).data == b"second"
+    audited = db.session.execute(
+        select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.actor_id).where(
+            AuditEntry.action == "product_photo_set"
+        )
+    ).all()
+    assert audited == [("product", shop.rice.id, shop.admin.id)] * 2

@@ -45,6 +45,7 @@ def add_manual_attendance(
         recorded_by_id=_id(actor),
     )
     db.session.add(attendance)
+    db.session.flush()  # the audit entry names the attendance by its id
     record(actor, "attendance.manual", "attendance", attendance.id, minutes=minutes)
     db.session.flush()
     return attendance
