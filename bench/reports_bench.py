@@ -57,6 +57,9 @@ def _app(url: str) -> Any:
     from points_app.config import TestConfig, normalise_database_url
 
     class Cfg(TestConfig):
+        # A serving app, as gunicorn's workers build it (so it freezes its start-up
+        # objects: points_app.core.memory), on the bench's database.
+        TESTING = False
         SQLALCHEMY_DATABASE_URI = normalise_database_url(url)
         WTF_CSRF_ENABLED = False
 

@@ -15,6 +15,7 @@ from points_app.core.crypto import EXTENSION as KEYRING
 from points_app.core.crypto import keyring_from_config
 from points_app.core.db import configure_engine, create_private_sqlite_file
 from points_app.core.logs import install_log_scrubbing
+from points_app.core.memory import freeze_startup_objects
 from points_app.core.safe_input import install_input_checks
 from points_app.core.search import install_search_helpers
 from points_app.core.security_headers import install_security_headers
@@ -121,6 +122,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
             response.set_cookie("lang", chosen, max_age=60 * 60 * 24 * 365, samesite="Lax")
         return response
 
+    if not app.testing:
+        freeze_startup_objects()
     return app
 
 

@@ -127,3 +127,22 @@ def test_client_address_comes_from_trusted_proxies_only_when_configured():
 
     assert remote_addr(0) == "10.0.0.2"
     assert remote_addr(1) == "203.0.113.7"
+
+
+def test_a_serving_app_keeps_its_startup_objects_out_of_the_collector_and_a_test_app_does_not():
+    import gc
+
+    from points_app.config import TestConfig
+
+    gc.unfreeze()
+    try:
+        create_app(TestConfig)
+        assert gc.get_freeze_count() == 0  # the suite builds an app per test: none kept
+
+        class Serving(TestConfig):
+            TESTING = False
+
+        create_app(Serving)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
