@@ -316,7 +316,8 @@ def time_dashboard(
 
 def time_export(url: str, code: str) -> tuple[float, float, int, float]:
     """Seconds, peak resident MB, rows and CPU seconds of the 100k-row attendances XLSX,
-    in a child process (the CLI)."""
+    in a child process (the CLI). The peak is the largest of this process's children so
+    far (`ru_maxrss`), so nothing bigger may run as a child before it."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_before = before.ru_utime + before.ru_stime
     with tempfile.TemporaryDirectory(prefix="points-export-") as folder:
@@ -374,14 +375,14 @@ def run(kind: str, runs: int, scale: float, count_instructions: bool = False) ->
             timings = time_dashboard(app, ids, runs)
             db.session.remove()
             db.engine.dispose()
-        if count_instructions:
+        seconds, peak, rows, cpu = time_export(url, ids["code"])
+        if count_instructions:  # after the export: its peak memory is the largest child's
             from bench import instructions
 
             for level in ("county", "community"):
                 millions = instructions.count(url, ids["admin"], ids[level])
                 print(f"{kind}: {level} dashboard, {millions:,.0f} M instructions a request "
                       "(callgrind; the app's process only)")  # fmt: skip
-        seconds, peak, rows, cpu = time_export(url, ids["code"])
         load = os.getloadavg()
         print("| database | county p50 / p95 (CPU) | community p50 / p95 (CPU) | XLSX rows | "
               "XLSX time (CPU) | XLSX peak RSS | load avg (1/5/15 min) |")  # fmt: skip
