@@ -44,20 +44,12 @@ def count(url: str, admin_id: int, area_id: int) -> float:
 
 
 def _child(url: str, admin_id: int, area_id: int) -> None:
-    from bench.reports_bench import YEAR_FROM, YEAR_TO, _app
-    from points_app.accounts.models import User
-    from points_app.accounts.sessions import start_session
-    from points_app.extensions import db
+    from bench.reports_bench import _app, dashboard_url, signed_in_client
 
     app = _app(url)
     with app.app_context():
-        client = app.test_client()
-        token = start_session(db.session.get_one(User, admin_id))
-        db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = f"{admin_id}.{token}"
-            session["_fresh"] = True
-        page = f"/reports/?area={area_id}&period=custom&start={YEAR_FROM}&end={YEAR_TO}"
+        client = signed_in_client(app, admin_id)
+        page = dashboard_url(area_id)
         for _ in range(2):
             assert client.get(page).status_code == 200
         me = str(os.getpid())
@@ -71,6 +63,8 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         _child(argv[1], int(argv[2]), int(argv[3]))
         return
+    if not available():
+        raise SystemExit("needs valgrind and callgrind_control on the PATH")
     url, admin_id, *areas = argv
     for area in areas:
         print(f"area {area}: {count(url, int(admin_id), int(area)):,.0f} M instructions a request")

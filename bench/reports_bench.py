@@ -281,25 +281,36 @@ def build_county(scale: float) -> dict[str, Any]:
             "code": county.code, "sizes": n}  # fmt: skip
 
 
+def signed_in_client(app: Any, admin_id: int) -> Any:
+    """A test client signed in as the bench's administrator (in an app context)."""
+    from points_app.accounts.models import User
+    from points_app.accounts.sessions import start_session
+    from points_app.extensions import db
+
+    client = app.test_client()
+    token = start_session(db.session.get_one(User, admin_id))
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{admin_id}.{token}"
+        session["_fresh"] = True
+    return client
+
+
+def dashboard_url(area_id: int) -> str:
+    """The dashboard of an area for the 365 days to yesterday."""
+    return f"/reports/?area={area_id}&period=custom&start={YEAR_FROM}&end={YEAR_TO}"
+
+
 def time_dashboard(
     app: Any, ids: dict[str, Any], runs: int
 ) -> dict[str, tuple[float, float, float]]:
     """p50 and p95 in ms of the dashboard (the 365 days to yesterday), and
     the median CPU time of this process per request: on SQLite (which runs in process)
     that is the work itself, whatever else the machine is doing."""
-    from points_app.accounts.models import User
-    from points_app.accounts.sessions import start_session
-    from points_app.extensions import db
-
-    client = app.test_client()
-    token = start_session(db.session.get_one(User, ids["admin"]))
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{ids['admin']}.{token}"
-        session["_fresh"] = True
+    client = signed_in_client(app, ids["admin"])
     out = {}
     for level in ("county", "community"):
-        url = f"/reports/?area={ids[level]}&period=custom&start={YEAR_FROM}&end={YEAR_TO}"
+        url = dashboard_url(ids[level])
         assert client.get(url).status_code == 200  # warm-up
         times, cpu = [], []
         for _ in range(runs):
@@ -402,6 +413,11 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions per dashboard (needs valgrind)")  # fmt: skip
     args = parser.parse_args()
+    if args.instructions:
+        from bench import instructions
+
+        if not instructions.available():
+            parser.error("--instructions needs valgrind and callgrind_control on the PATH")
     print(f"machine: {machine_summary()}")
     for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
         run(kind, args.runs, args.scale, args.instructions)

@@ -30,6 +30,13 @@ def _members() -> Any:
     ).subquery("members")
 
 
+def _approved_in(period: Period) -> Any:
+    return and_(
+        Attendance.status == AttendanceStatus.approved,
+        scope.between(Attendance.checked_in_at, period),
+    )
+
+
 def served_in(period: Period) -> Any:
     """Each volunteer with an approved attendance (anywhere) in the period, and its minutes."""
     return (
@@ -37,10 +44,7 @@ def served_in(period: Period) -> Any:
             Attendance.volunteer_id,
             func.coalesce(func.sum(Attendance.minutes), 0).label("minutes"),
         )
-        .where(
-            Attendance.status == AttendanceStatus.approved,
-            scope.between(Attendance.checked_in_at, period),
-        )
+        .where(_approved_in(period))
         .group_by(Attendance.volunteer_id)
         .subquery("served")
     )
@@ -49,10 +53,7 @@ def served_in(period: Period) -> Any:
 def served_member(period: Period) -> Any:
     """The condition that an organisation has a member, or a Party member it employs,
     whose attendance (anywhere) in the period was approved."""
-    served = and_(
-        Attendance.status == AttendanceStatus.approved,
-        scope.between(Attendance.checked_in_at, period),
-    )
+    served = _approved_in(period)
     as_member = (
         select(Membership.volunteer_id)
         .join(Attendance, Attendance.volunteer_id == Membership.volunteer_id)

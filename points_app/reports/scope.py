@@ -112,7 +112,19 @@ class CommunityMap:
 COMMUNITY, COMMUNITY_NAME = "report_community", "report_community_name"
 
 
-class AreaCase(ColumnElement[int]):
+class _OverColumn(ColumnElement[Any]):
+    """A construct over one column, whose table it takes its FROM from (for a select
+    without `select_from`)."""
+
+    inherit_cache = True
+    column: Any
+
+    @property
+    def _from_objects(self) -> Any:
+        return self.column._from_objects
+
+
+class AreaCase(_OverColumn):
     """`CASE column WHEN area THEN community … END`, the ids written as digits.
 
     SQLAlchemy's own CASE of literal ids works too, but the statement's cache key is then
@@ -131,12 +143,8 @@ class AreaCase(ColumnElement[int]):
         self.column = column
         self.pairs = tuple((int(a), int(c)) for a, c in pairs)
 
-    @property
-    def _from_objects(self) -> Any:  # the column's table, for a select without select_from
-        return self.column._from_objects
 
-
-class AreaIn(ColumnElement[bool]):
+class AreaIn(_OverColumn):
     """`column IN (id, …)`, the ids written as digits (see `AreaCase`)."""
 
     inherit_cache = True
@@ -149,10 +157,6 @@ class AreaIn(ColumnElement[bool]):
     def __init__(self, column: Any, ids: tuple[int, ...]) -> None:
         self.column = column
         self.ids = tuple(int(i) for i in ids)
-
-    @property
-    def _from_objects(self) -> Any:
-        return self.column._from_objects
 
     def self_group(self, against: Any = None) -> Any:
         # Already a condition, as `column.in_(…)` is: without this, a WHERE on a database
@@ -246,7 +250,7 @@ def month_index(column: Any, period: Period) -> Any:
     return case(*whens, else_=len(boundaries))
 
 
-class AsStored(ColumnElement[Any]):
+class AsStored(_OverColumn):
     """A column compared as the value it stores: on SQLite `+column`, elsewhere the column.
 
     SQLite keeps a moment as text in a column of numeric affinity, and so tries to read
@@ -262,10 +266,6 @@ class AsStored(ColumnElement[Any]):
     def __init__(self, column: Any) -> None:
         self.column = column
         self.type = column.type
-
-    @property
-    def _from_objects(self) -> Any:
-        return self.column._from_objects
 
 
 @compiles(AsStored)

@@ -95,6 +95,29 @@ def event(make_event: Callable[..., Event]) -> Event:
 
 
 @pytest.fixture
+def claimed_project(tree: dict[str, Any], people: dict[str, Any]) -> Callable[[int], Any]:
+    """claimed_project(budget_points): a project of community A, published by the
+    committee and claimed by a social organisation there."""
+    from points_app.events import projects
+    from points_app.people.models import Organisation, OrganisationKind
+
+    def make(budget_points: int) -> Any:
+        org = Organisation(
+            name="善园社工", kind=OrganisationKind.social_organisation, area=tree["community_a"]
+        )
+        db.session.add(org)
+        project = projects.publish_project(
+            title="助老", area=tree["community_a"], budget_points=budget_points,
+            actor=people["committee"],
+        )  # fmt: skip
+        projects.claim_project(project, org, actor=people["organiser"])
+        db.session.commit()
+        return project
+
+    return make
+
+
+@pytest.fixture
 def sign_in_as(login_as: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """login_as that also forgets the user cached in `g` by an earlier request: the test's
     app context (and so `g`) outlives each request."""

@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from points_app.core.errors import DomainError
-from points_app.events import projects, services
+from points_app.events import services
 from points_app.events.models import Attendance, AttendanceMove, AttendanceStatus, PointsRule
 from points_app.extensions import db
 from points_app.ledger import services as ledger
 from points_app.ledger.models import Transfer
-from points_app.people.models import Organisation, OrganisationKind
 
 
 def _attend(event, volunteer, now, minutes, **kwargs):
@@ -147,17 +146,9 @@ def test_points_cap_limits_per_hour_points(make_event, people, now):
 
 
 def test_award_beyond_the_project_budget_is_refused_and_says_what_is_left(
-    app, make_event, people, tree, now
+    app, make_event, people, tree, now, claimed_project
 ):
-    org = Organisation(
-        name="善园社工", kind=OrganisationKind.social_organisation, area=tree["community_a"]
-    )
-    db.session.add(org)
-    project = projects.publish_project(
-        title="助老", area=tree["community_a"], budget_points=4, actor=people["committee"]
-    )
-    projects.claim_project(project, org, actor=people["organiser"])
-    db.session.commit()
+    project = claimed_project(4)
     event = make_event(project=project, points_rule=PointsRule.fixed, points_value=3)
     a1 = _attend(event, people["v"], now, 30)
     a2 = _attend(event, people["v2"], now, 30)

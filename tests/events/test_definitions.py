@@ -133,19 +133,10 @@ def test_people_served_is_recorded_and_audited_and_cannot_be_negative(app, event
     assert _audited("event.people_served") == [("event", event.id, people["organiser"].id)] * 2
 
 
-def test_an_event_of_a_project_is_held_in_the_projects_area(app, tree, now, people):
-    from points_app.events import projects
-    from points_app.people.models import Organisation, OrganisationKind
-
-    org = Organisation(
-        name="善园社工", kind=OrganisationKind.social_organisation, area=tree["community_a"]
-    )
-    db.session.add(org)
-    project = projects.publish_project(
-        title="助老", area=tree["community_a"], budget_points=40, actor=people["committee"]
-    )
-    projects.claim_project(project, org, actor=people["organiser"])
-    db.session.commit()
+def test_an_event_of_a_project_is_held_in_the_projects_area(
+    app, tree, now, people, claimed_project
+):
+    project = claimed_project(40)
     with pytest.raises(DomainError) as refused:
         services.create_event(
             _data(tree, now, project=project, area=tree["community_b"]), actor=people["organiser"]
