@@ -12,7 +12,7 @@ from points_app.events import services
 from points_app.events.models import Attendance, AttendanceMove, AttendanceStatus, PointsRule
 from points_app.extensions import db
 from points_app.ledger import services as ledger
-from points_app.ledger.models import Transfer
+from points_app.ledger.models import AccountKind, Transfer
 
 
 def _attend(event, volunteer, now, minutes, **kwargs):
@@ -119,7 +119,8 @@ def test_rejection_needs_a_reason_and_pays_nothing(event, people, now):
     a = _attend(event, people["v"], now, 60)
     with pytest.raises(DomainError) as info:
         services.reject_attendance(a, "  ", actor=people["organiser"])
-    assert info.value.code == "reason_required"
+    assert (info.value.code, info.value.status) == ("reason_required", 422)
+    assert str(info.value.message) == "Say why the attendance is rejected."
     db.session.rollback()
     services.reject_attendance(a, "came for ten minutes", actor=people["organiser"])
     db.session.commit()
@@ -165,6 +166,34 @@ def test_award_beyond_the_project_budget_is_refused_and_says_what_is_left(
     db.session.rollback()
     assert db.session.get(Attendance, a2.id).status is AttendanceStatus.pending
     assert project.points_spent == 3 and _transfers() == 1
+
+
+def test_an_award_may_take_the_last_points_of_the_project_budget(
+    make_event, people, now, claimed_project
+):
+    project = claimed_project(6)
+    event = make_event(project=project, points_rule=PointsRule.fixed, points_value=3)
+    for volunteer in (people["v"], people["v2"]):
+        a = _attend(event, volunteer, now, 30)
+        services.approve_attendance(a, actor=people["organiser"], now=now)
+        db.session.commit()
+        assert a.status is AttendanceStatus.approved
+    db.session.refresh(project)
+    assert project.points_spent == project.budget_points == 6 and _transfers() == 2
+
+
+def test_the_points_come_from_the_community_where_the_service_was_given(event, people, tree, now):
+    # The volunteer served in community A and moved to B before the approval: A's
+    # issuance account pays, not the one of the community they live in now.
+    a = _attend(event, people["v"], now, 60)
+    people["v"].home_community = tree["community_b"]
+    db.session.commit()
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    db.session.commit()
+    transfer = db.session.get(Transfer, a.transfer_id)
+    issuance_a = ledger.system_account(tree["community_a"], AccountKind.issuance)
+    assert transfer.debit_account_id == issuance_a.id
+    assert ledger.balance_of(ledger.system_account(tree["community_b"], AccountKind.issuance)) == 0
 
 
 def test_summary_sums_hours_and_household_points(event, make_event, people, now):

@@ -463,3 +463,45 @@ def test_an_event_without_approval_pays_at_check_out_and_the_move_says_automatic
         select(AttendanceMove.note).where(AttendanceMove.attendance_id == a.id)
     )
     assert list(notes) == ["automatic"]
+
+
+def test_checking_out_closes_the_stale_check_ins_of_no_other_event(make_event, event, people, now):
+    # Yesterday's event, ended 14 hours ago, still has someone checked in.
+    yesterday = make_event(
+        title="义诊", starts_at=now - dt.timedelta(hours=20), ends_at=now - dt.timedelta(hours=14)
+    )
+    left_in = services.check_in(
+        yesterday, people["v2"], actor=None, now=now - dt.timedelta(hours=19)
+    )
+    services.check_in(event, people["v"], actor=None, now=now)
+    db.session.commit()
+    services.check_out(event, people["v"], actor=None, now=now + dt.timedelta(minutes=40))
+    db.session.commit()
+    db.session.refresh(left_in)
+    assert left_in.checked_out_at is None and not left_in.needs_review
+
+
+def test_an_event_has_stale_check_ins_only_while_someone_is_still_in_long_after_it(
+    event, people, now
+):
+    services.check_in(event, people["v"], actor=None, now=now)
+    services.check_in(event, people["v2"], actor=None, now=now)
+    db.session.commit()
+    late = event.ends_at + dt.timedelta(hours=13)
+    assert not services.has_stale(event, now=event.ends_at + dt.timedelta(hours=11))
+    assert services.has_stale(event, now=late)
+    for volunteer in (people["v"], people["v2"]):
+        services.check_out(event, volunteer, actor=None, now=now + dt.timedelta(hours=1))
+    db.session.commit()
+    assert not services.has_stale(event, now=late)
+
+
+def test_a_refusal_outside_a_request_writes_the_local_time_in_full(app, make_event, people, now):
+    # A command or a worker has no request, so no locale: the date is written out whole.
+    soon = make_event(starts_at=now + dt.timedelta(minutes=31), ends_at=now + dt.timedelta(hours=2))
+    with pytest.raises(DomainError) as refused:
+        services.check_in(soon, people["v"], actor=None, now=now)
+    with app.test_request_context():
+        assert str(refused.value.message) == (
+            "The event starts at 2026-03-10 10:31; check-in opens 30 minutes before."
+        )

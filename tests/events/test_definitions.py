@@ -152,3 +152,19 @@ def test_an_event_of_a_project_is_held_in_the_projects_area(
         ).project
         is project
     )
+
+
+def test_an_event_cannot_be_added_to_a_project_no_organisation_has_claimed(app, tree, now, people):
+    from points_app.events import projects
+
+    project = projects.publish_project(
+        title="助老", area=tree["community_a"], budget_points=40, actor=people["committee"]
+    )
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        services.create_event(_data(tree, now, project=project), actor=people["organiser"])
+    with app.test_request_context():
+        assert (refused.value.code, refused.value.status, str(refused.value.message)) == (
+            "project_not_running", 409,
+            "Events can be added only to a project that an organisation has claimed.",
+        )  # fmt: skip
