@@ -107,6 +107,16 @@ def test_escalation_needs_a_note_and_says_so(app, issue_in, people):
         assert str(refused.value.message) == "Say why the issue is passed up."
 
 
+def test_an_issue_not_yet_taken_up_may_go_to_any_level_and_then_only_above_its_own(
+    new_issue, people
+):
+    issue = new_issue()
+    assert issue.level is None
+    assert workflow.escalation_levels(issue) == list(HandlingLevel)
+    workflow.transition(issue, "handling", actor=people["grid"], level="grid")
+    assert workflow.escalation_levels(issue) == [HandlingLevel.community, HandlingLevel.street]
+
+
 def test_no_escalation_is_offered_at_street_level(issue_in, people):
     issue = issue_in(IssueState.raised)
     workflow.transition(issue, "handling", actor=people["committee"], level="street")

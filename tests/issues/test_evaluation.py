@@ -25,6 +25,14 @@ def test_a_good_rating_closes_the_issue(clock, issue_in, people):
     assert issue.events[-1].evaluation is evaluation
 
 
+def test_a_rating_given_without_a_comment_keeps_an_empty_one(clock, issue_in, people):
+    issue = issue_in(IssueState.evaluating)
+    evaluation = workflow.evaluate_issue(issue, actor=None, satisfaction=5, solved=True)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(type(evaluation), evaluation.id).comment == ""
+
+
 def test_a_rating_and_its_move_are_dated_when_the_rating_is_given(clock, issue_in, people):
     issue = issue_in(IssueState.evaluating)
     rated_at = clock.advance(hours=2)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.issues import workflow
-from points_app.issues.models import IssueEvent, IssueState
+from points_app.issues.models import Issue, IssueEvent, IssueState
 from points_app.issues.services import create_talk_session
 
 S = IssueState
@@ -322,3 +322,20 @@ def test_a_timeline_entry_moves_nothing_and_keeps_its_note_to_the_limit(issue_in
     assert (event.from_state, event.to_state) == (S.handling, S.handling)
     assert event.note == "调" * workflow.MAX_NOTE
     assert (event.at, event.actor_id) == (moment, people["committee"].id)
+
+
+def test_a_move_starts_from_the_state_in_the_database_not_the_one_in_hand(issue_in, people):
+    issue = issue_in(IssueState.raised)
+    # Another worker closed the issue as a duplicate meanwhile; the object in hand
+    # still says "raised".
+    db.session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id)
+        .values(state=IssueState.closed)
+        .execution_options(synchronize_session=False)
+    )
+    assert issue.state is IssueState.raised
+    with pytest.raises(DomainError) as refused:
+        workflow.transition(issue, "handling", actor=people["grid"], level="grid")
+    assert refused.value.code == "invalid_transition"
+    assert issue.state is IssueState.closed
