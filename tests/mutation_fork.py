@@ -12,6 +12,12 @@ of mutmut's test selection; a mutant it kills, mutmut's selection kills too:
 
 Each line of results.jsonl: the mutant, "killed" / "survived" / "other:<exit>", seconds
 and the first failing test. Names already in it are skipped, so a run can be resumed.
+
+With `--covering`, the tests first run once unmutated under mutmut's "stats" switch,
+which records each mutated function a test reaches (mutmut's own way to pick a mutant's
+tests); each mutant then runs only the tests that reach its function, in the order
+given, and one that no test reaches is "no tests". A survivor then costs its few
+covering tests instead of the whole list, so whole packages fit in an hour or two.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from _pytest.runner import runtestprotocol
+from mutmut.utils.format_utils import mangled_name_from_mutant_name as mangled
 
 
 def pytest_addoption(parser: Any) -> None:
@@ -31,14 +38,30 @@ def pytest_addoption(parser: Any) -> None:
     parser.addoption("--results", help="the JSON-lines file results are added to")
     parser.addoption("--jobs", type=int, default=2)
     parser.addoption("--per-mutant-timeout", type=int, default=300)
+    parser.addoption("--covering", action="store_true", help="run only the covering tests")
 
 
-def _run_one(session: Any, name: str, failfile: Path, limit: int) -> int:
+def _covering_tests(items: list[Any]) -> dict[str, list[Any]]:
+    """Each mutated function (mutmut's mangled name) and the tests that reach it, in order."""
+    from mutmut.state import state
+
+    os.environ["MUTANT_UNDER_TEST"] = "stats"
+    reached: dict[str, list[Any]] = {}
+    for item in items:
+        runtestprotocol(item, nextitem=None, log=False)
+        for function in state()._stats:
+            reached.setdefault(function, []).append(item)
+        state()._stats.clear()
+    del os.environ["MUTANT_UNDER_TEST"]
+    return reached
+
+
+def _run_one(items: list[Any], name: str, failfile: Path, limit: int) -> int:
     """In the child: the tests against one mutant; 1 at the first failure, else 0."""
     os.environ["MUTANT_UNDER_TEST"] = name  # read by every mutated function's trampoline
     signal.alarm(limit)
     try:
-        for item in session.items:
+        for item in items:
             failed = [r for r in runtestprotocol(item, nextitem=None, log=False) if r.failed]
             if failed:
                 failfile.write_text(item.nodeid + "\n" + str(failed[0].longrepr)[-1500:])
@@ -66,7 +89,7 @@ def pytest_runtestloop(session: Any) -> bool:
         code = os.waitstatus_to_exitcode(status)
         failed = failfile.read_text() if failfile.exists() else ""
         failfile.unlink(missing_ok=True)
-        verdict = {0: "survived", 1: "killed"}.get(code, f"other:{code}")
+        verdict = {0: "survived", 1: "killed", 5: "no tests"}.get(code, f"other:{code}")
         row = {
             "name": name,
             "status": verdict,
@@ -77,13 +100,16 @@ def pytest_runtestloop(session: Any) -> bool:
             f.write(json.dumps(row) + "\n")
         print(verdict, name, row["secs"], flush=True)
 
+    reached = _covering_tests(session.items) if config.getoption("--covering") else None
     for name in (n for n in names if n and n not in done):
+        items = session.items if reached is None else reached.get(mangled(name), [])
         while len(running) >= config.getoption("--jobs"):
             reap()
         failfile = out.with_name(f"{out.name}.{name}.fail")
         pid = os.fork()
         if pid == 0:
-            os._exit(_run_one(session, name, failfile, config.getoption("--per-mutant-timeout")))
+            limit = config.getoption("--per-mutant-timeout")
+            os._exit(_run_one(items, name, failfile, limit) if items else 5)
         running[pid] = (name, time.time(), failfile)
     while running:
         reap()

@@ -83,6 +83,11 @@ def test_each_decision_on_an_attendance_is_kept_with_who_when_and_the_approval_a
         )
     ).all()
     assert [tuple(a) for a in audited] == [("attendance", approved.id, {"points": 1})]
+    assert db.session.scalar(
+        select(AuditEntry.actor_id).where(AuditEntry.action == "attendance.approve")
+    ) == people["organiser"].id  # fmt: skip
+    assert (approved.decided_by_id, approved.decided_at) == (people["organiser"].id, decided_at)
+    assert (rejected.decided_by_id, rejected.decided_at) == (people["committee"].id, decided_at)
 
 
 def test_a_decided_attendance_cannot_be_decided_otherwise_and_says_what_it_is(
@@ -107,12 +112,14 @@ def test_bulk_approve_skips_who_is_still_checked_in(event, people, now):
     assert _transfers() == 1
 
 
-def test_approving_someone_still_checked_in_is_refused(event, people, now):
+def test_approving_someone_still_checked_in_is_refused_and_names_them(app, event, people, now):
     a = services.check_in(event, people["v"], actor=None, now=now)
     db.session.commit()
     with pytest.raises(DomainError) as info:
         services.approve_attendance(a, actor=people["organiser"], now=now)
-    assert info.value.code == "still_checked_in"
+    assert (info.value.code, info.value.status) == ("still_checked_in", 409)
+    with app.test_request_context():
+        assert str(info.value.message) == "张伟 has not checked out yet."
 
 
 def test_rejection_needs_a_reason_and_pays_nothing(event, people, now):
@@ -173,13 +180,14 @@ def test_an_award_may_take_the_last_points_of_the_project_budget(
 ):
     project = claimed_project(6)
     event = make_event(project=project, points_rule=PointsRule.fixed, points_value=3)
-    for volunteer in (people["v"], people["v2"]):
+    for spent, volunteer in ((3, people["v"]), (6, people["v2"])):
         a = _attend(event, volunteer, now, 30)
+        assert project.points_spent == spent - 3  # read before the award
         services.approve_attendance(a, actor=people["organiser"], now=now)
+        # The project in hand shows what was spent, before any commit or reload.
+        assert a.status is AttendanceStatus.approved and project.points_spent == spent
         db.session.commit()
-        assert a.status is AttendanceStatus.approved
-    db.session.refresh(project)
-    assert project.points_spent == project.budget_points == 6 and _transfers() == 2
+    assert project.budget_points == 6 and _transfers() == 2
 
 
 def test_the_points_come_from_the_community_where_the_service_was_given(event, people, tree, now):
@@ -206,3 +214,19 @@ def test_summary_sums_hours_and_household_points(event, make_event, people, now)
     summary = services.service_summary(people["v"])
     assert summary.minutes == 180
     assert (summary.points_to_self, summary.points_to_households, summary.balance) == (2, 1, 2)
+
+
+def test_an_award_where_the_community_posts_a_notice_waits_on_it(event, people, tree, now):
+    from points_app.ledger.pending import PendingCredit
+    from points_app.recognition.settings import notice_until, save_settings
+
+    save_settings(
+        tree["community_a"], actor=people["committee"], notice_days=7, certificates_at_once=False
+    )
+    a = _attend(event, people["v"], now, 60)
+    services.approve_attendance(a, actor=people["organiser"], now=now)
+    db.session.commit()
+    held = db.session.execute(select(PendingCredit.transfer_id, PendingCredit.amount)).all()
+    assert [tuple(h) for h in held] == [(a.transfer_id, 1)]
+    until = db.session.scalar(select(PendingCredit.until_at))
+    assert until == notice_until(tree["community_a"], now) and until > now

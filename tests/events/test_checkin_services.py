@@ -100,13 +100,20 @@ def test_user_without_volunteer_profile_is_refused(people):
 
 
 def test_event_with_sign_up_refuses_volunteer_not_signed_up_or_not_approved(
-    make_event, people, now
+    app, make_event, people, now
 ):
     event = make_event(signup_required=True)
-    _refused("not_signed_up", services.check_in, event, people["v"], actor=None, now=now)
+    none = _refused("not_signed_up", services.check_in, event, people["v"], actor=None, now=now)
     signup = services.sign_up(event, people["v"], now=now)
     db.session.commit()
-    _refused("signup_not_approved", services.check_in, event, people["v"], actor=None, now=now)
+    waiting = _refused(
+        "signup_not_approved", services.check_in, event, people["v"], actor=None, now=now
+    )
+    with app.test_request_context():
+        assert [(e.status, str(e.message)) for e in (none, waiting)] == [
+            (403, "This event needs a sign-up first, and you have none."),
+            (403, "Your sign-up has not been approved by the organiser yet."),
+        ]
     signup = db.session.get(EventSignup, signup.id)
     services.approve_signup(signup, actor=people["organiser"], now=now)
     assert services.check_in(event, people["v"], actor=None, now=now).id
@@ -505,3 +512,60 @@ def test_a_refusal_outside_a_request_writes_the_local_time_in_full(app, make_eve
         assert str(refused.value.message) == (
             "The event starts at 2026-03-10 10:31; check-in opens 30 minutes before."
         )
+
+
+def test_a_volunteer_of_another_community_is_told_where_the_event_is_for(app, event, people, now):
+    error = _refused("other_community", services.check_in, event, people["vb"], actor=None, now=now)
+    with app.test_request_context():
+        assert (error.status, str(error.message)) == (
+            403, "This event is for volunteers of 社区A; you are registered in 社区B.",
+        )  # fmt: skip
+
+
+def test_no_one_signs_up_for_an_event_that_is_over(app, make_event, people, now):
+    over = make_event(
+        signup_required=True,
+        starts_at=now - dt.timedelta(hours=5),
+        ends_at=now - dt.timedelta(hours=1),
+    )
+    error = _refused("event_ended", services.sign_up, over, people["v"], now=now)
+    with app.test_request_context():
+        assert (error.status, str(error.message)) == (409, "The event is over.")
+
+
+def test_a_check_out_long_after_the_end_finds_the_attendance_closed_at_the_end(
+    app, event, people, now
+):
+    attendance = services.check_in(event, people["v"], actor=None, now=now)
+    db.session.commit()
+    # Thirteen hours after the end: the check-out first closes what is stale, at the
+    # end and flagged for review, so the volunteer is told they were checked out then.
+    with pytest.raises(DomainError) as refused:
+        services.check_out(
+            event, people["v"], actor=None, now=event.ends_at + dt.timedelta(hours=13)
+        )
+    assert refused.value.code == "already_checked_out"
+    assert attendance.checked_out_at == event.ends_at and attendance.needs_review
+    with app.test_request_context():
+        assert str(refused.value.message) == "Already checked out at 13:00."
+
+
+def test_the_events_open_to_a_volunteer_are_those_on_now_in_the_organisers_area_by_start(
+    make_event, tree, people, now
+):
+    later = make_event(title="义诊", starts_at=now + dt.timedelta(minutes=20))
+    earlier = make_event(title="清扫", starts_at=now - dt.timedelta(hours=1))
+    make_event(
+        title="明天", starts_at=now + dt.timedelta(hours=20), ends_at=now + dt.timedelta(hours=22)
+    )
+    make_event(
+        title="结束", starts_at=now - dt.timedelta(hours=4), ends_at=now - dt.timedelta(hours=1)
+    )
+    cancelled = make_event(title="取消")
+    cancelled.is_cancelled = True
+    make_event(title="社区B", area=tree["community_b"])
+    db.session.commit()
+    organiser = people["organiser"]
+    assert services.open_events_for(organiser, people["v"], now=now) == [earlier, later]
+    # A volunteer of community B may serve at none of community A's events.
+    assert services.open_events_for(organiser, people["vb"], now=now) == []

@@ -131,6 +131,12 @@ def test_people_served_is_recorded_and_audited_and_cannot_be_negative(app, event
     db.session.commit()
     assert event.people_served == 40
     assert _audited("event.people_served") == [("event", event.id, people["organiser"].id)] * 2
+    details = db.session.scalars(
+        select(AuditEntry.detail)
+        .where(AuditEntry.action == "event.people_served")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert details == [{"people": 0}, {"people": 40}]
 
 
 def test_an_event_of_a_project_is_held_in_the_projects_area(
