@@ -41,6 +41,22 @@ def test_a_rating_and_its_move_are_dated_when_the_rating_is_given(clock, issue_i
     assert issue.events[-1].at == rated_at
 
 
+def test_a_rating_entered_later_is_dated_when_given_and_its_comment_is_on_the_timeline(
+    clock, issue_in, people
+):
+    # Rated on paper at the talk yesterday, typed in this morning.
+    issue = issue_in(IssueState.evaluating)
+    given_at = clock.now - dt.timedelta(hours=20)
+    clock.advance(hours=2)
+    workflow.evaluate_issue(
+        issue, actor=people["grid"], satisfaction=5, solved=True, comment=" 很满意 ", at=given_at
+    )
+    db.session.commit()
+    last = issue.events[-1]
+    assert (last.to_state, last.at, last.note) == (IssueState.closed, given_at, "很满意")
+    assert issue.closed_at == given_at
+
+
 @pytest.mark.parametrize(("satisfaction", "solved"), [(2, True), (1, True), (5, False), (3, False)])
 def test_a_poor_rating_sends_it_back_to_handling(clock, issue_in, people, satisfaction, solved):
     issue = issue_in(IssueState.raised)

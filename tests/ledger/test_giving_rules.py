@@ -183,7 +183,7 @@ def test_issuing_goes_only_to_user_accounts_of_the_same_community(giver, people,
     assert not may_pay_from(committee, b_issuance)
 
 
-def test_a_move_needs_a_memo_and_at_most_the_largest_amount(giver, people):
+def test_a_move_needs_a_memo_and_at_most_the_largest_amount(app, giver, people):
     _pair(people, start=TODAY)
     with pytest.raises(DomainError) as refused:
         move_points(
@@ -194,7 +194,9 @@ def test_a_move_needs_a_memo_and_at_most_the_largest_amount(giver, people):
     db.session.rollback()
     with pytest.raises(DomainError) as refused:
         _give(giver, amount=MAX_MOVE + 1)
-    assert refused.value.code == "invalid_amount"
+    assert (refused.value.code, refused.value.status) == ("invalid_amount", 422)
+    with app.test_request_context():
+        assert str(refused.value.message) == "At most 100000 points can be moved at once."
     db.session.rollback()
     # At the largest amount the rule moves on to the balance: 50 is not enough.
     with pytest.raises(DomainError) as refused:
