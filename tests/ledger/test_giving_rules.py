@@ -95,6 +95,8 @@ def test_giving_on_the_day_a_pairing_starts_is_allowed(giver, people):
     db.session.commit()
     assert transfer.kind is TransferKind.give and transfer.amount == 5
     assert services.balance_of(giver["household"]) == 5
+    # The gift names who gave it and what for.
+    assert (transfer.actor_id, transfer.memo) == (giver["user"].id, "结对帮扶")
 
 
 def test_giving_to_a_household_whose_pairing_ended_yesterday_is_refused(giver, people):

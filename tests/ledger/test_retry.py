@@ -57,6 +57,52 @@ def test_gives_up_after_five_attempts(tree):
     assert len(calls) == 5
 
 
+def test_the_waits_between_attempts_double_from_5_ms_up_to_200_ms_with_jitter(tree, monkeypatch):
+    from points_app.ledger import transactions
+
+    factors: list[tuple[float, float]] = []
+
+    def middle(low: float, high: float) -> float:
+        factors.append((low, high))
+        return 1.0
+
+    monkeypatch.setattr(transactions.random, "uniform", middle)
+    sleeps: list[float] = []
+
+    def unit() -> None:
+        raise _failure(psycopg.errors.SerializationFailure)
+
+    with pytest.raises(OperationalError):
+        services.run_in_transaction(unit, attempts=8, sleep=sleeps.append)
+    assert sleeps == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.2])
+    assert factors == [(0.5, 1.5)] * 7
+
+
+class _Psycopg2Error(Exception):
+    """The shape of a psycopg2 error: its SQLSTATE as `pgcode`, no `sqlstate`."""
+
+    def __init__(self, pgcode: str) -> None:
+        super().__init__("could not serialize access")
+        self.pgcode = pgcode
+
+
+def test_only_a_serialization_failure_or_a_deadlock_is_worth_retrying():
+    import sqlite3
+
+    def wrapped(orig: BaseException) -> DBAPIError:
+        return OperationalError("COMMIT", None, orig)
+
+    assert services.is_retryable(_failure(psycopg.errors.SerializationFailure))
+    assert services.is_retryable(_failure(psycopg.errors.DeadlockDetected))
+    assert services.is_retryable(wrapped(_Psycopg2Error("40001")))
+    assert services.is_retryable(wrapped(_Psycopg2Error("40P01")))
+    assert not services.is_retryable(wrapped(_Psycopg2Error("23505")))
+    assert not services.is_retryable(wrapped(psycopg.errors.UniqueViolation("dup")))
+    # SQLite's errors carry no SQLSTATE; an error that wraps nothing has no code at all.
+    assert not services.is_retryable(wrapped(sqlite3.OperationalError("database is locked")))
+    assert not services.is_retryable(ValueError("not a database error"))
+
+
 def test_other_errors_are_not_retried(tree):
     calls = []
 
