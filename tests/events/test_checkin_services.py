@@ -569,3 +569,22 @@ def test_the_events_open_to_a_volunteer_are_those_on_now_in_the_organisers_area_
     assert services.open_events_for(organiser, people["v"], now=now) == [earlier, later]
     # A volunteer of community B may serve at none of community A's events.
     assert services.open_events_for(organiser, people["vb"], now=now) == []
+
+
+def test_an_approved_sign_up_lets_the_volunteer_into_that_event_only(make_event, people, now):
+    first, second = make_event(signup_required=True), make_event(signup_required=True)
+    signup = services.sign_up(first, people["v"], now=now)
+    services.approve_signup(signup, actor=people["organiser"], now=now)
+    db.session.commit()
+    _refused("not_signed_up", services.check_in, second, people["v"], actor=None, now=now)
+    assert services.check_in(first, people["v"], actor=None, now=now).event_id == first.id
+
+
+def test_the_live_list_shows_who_is_still_in_the_latest_arrival_first(event, people, now):
+    services.check_in(event, people["v"], actor=None, now=now - dt.timedelta(minutes=8))
+    services.check_in(event, people["v2"], actor=None, now=now - dt.timedelta(minutes=2))
+    db.session.commit()
+    assert [row["name"] for row in services.present(event)] == ["李娜", "张伟"]
+    services.check_out(event, people["v2"], actor=None, now=now + dt.timedelta(minutes=30))
+    db.session.commit()
+    assert [row["name"] for row in services.present(event)] == ["张伟"]

@@ -62,11 +62,11 @@ def test_the_waits_between_attempts_double_from_5_ms_up_to_200_ms_with_jitter(tr
 
     factors: list[tuple[float, float]] = []
 
-    def middle(low: float, high: float) -> float:
+    def lowest(low: float, high: float) -> float:
         factors.append((low, high))
-        return 1.0
+        return low
 
-    monkeypatch.setattr(transactions.random, "uniform", middle)
+    monkeypatch.setattr(transactions.random, "uniform", lowest)
     sleeps: list[float] = []
 
     def unit() -> None:
@@ -74,7 +74,8 @@ def test_the_waits_between_attempts_double_from_5_ms_up_to_200_ms_with_jitter(tr
 
     with pytest.raises(OperationalError):
         services.run_in_transaction(unit, attempts=8, sleep=sleeps.append)
-    assert sleeps == pytest.approx([0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.2])
+    # The shortest waits the jitter allows: half of 5, 10, 20 … ms, then of the 200 ms cap.
+    assert sleeps == pytest.approx([0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.1])
     assert factors == [(0.5, 1.5)] * 7
 
 

@@ -100,3 +100,27 @@ def test_verify_reports_a_reversal_that_does_not_mirror_its_original(runner, peo
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert "does not mirror the transfer it reverses" in result.output
+
+
+def test_every_check_reads_one_snapshot_in_a_transaction_of_its_own(app, tree):
+    """On PostgreSQL the checks run in one REPEATABLE READ transaction, so transfers
+    committed while verify runs cannot make two checks disagree; on SQLite the reads of
+    one transaction already see one snapshot."""
+    on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    seen: list[tuple[str | None, bool]] = []
+
+    def isolation_check() -> verify.CheckResult:
+        session = db.session()
+        level = session.scalar(text("SHOW transaction_isolation")) if on_postgres else None
+        seen.append((level, session.in_transaction()))
+        return verify.CheckResult("isolation")
+
+    db.session.execute(text("SELECT 1"))  # a transaction the caller left open
+    verify.register_check(isolation_check)
+    try:
+        results = verify.run_checks()
+    finally:
+        verify._CHECKS.remove(isolation_check)
+    assert results[-1].name == "isolation"
+    assert seen == [("repeatable read" if on_postgres else None, True)]
+    assert not db.session().in_transaction()  # and it leaves none open
