@@ -339,3 +339,16 @@ def test_a_move_starts_from_the_state_in_the_database_not_the_one_in_hand(issue_
         workflow.transition(issue, "handling", actor=people["grid"], level="grid")
     assert refused.value.code == "invalid_transition"
     assert issue.state is IssueState.closed
+
+
+def test_an_unknown_level_or_state_is_refused_naming_at_most_its_first_40_characters(app):
+    long_name = "x" * 39 + "yz" + "w" * 9
+    with pytest.raises(DomainError) as level:
+        workflow.parse_level(long_name)
+    with pytest.raises(DomainError) as state:
+        workflow.parse_state(long_name)
+    assert (level.value.code, level.value.status) == ("validation_error", 422)
+    with app.test_request_context():
+        assert str(level.value.message) == "Unknown handling level " + "x" * 39 + "y."
+        assert str(state.value.message) == "Unknown state " + "x" * 39 + "y."
+    assert workflow.parse_level("") is None and workflow.parse_level("street").value == "street"
