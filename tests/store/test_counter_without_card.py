@@ -112,6 +112,18 @@ def test_a_household_without_a_phone_on_file_is_sent_to_the_office(
     assert 'data-code="no_phone_on_file"' in response.get_data(as_text=True)
 
 
+def test_a_phone_of_fewer_than_four_digits_counts_as_no_phone_on_file(
+    shop, clerk_client, make_household
+):
+    household = make_household(points=100, public_no="DG-H014", phone="123")
+    response = clerk_client.post(
+        f"/store/{shop.store.id}/counter/check",
+        data={"household_id": household.id, "how": "number", "last_four": "0123"},
+    )
+    assert response.status_code == 409
+    assert 'data-code="no_phone_on_file"' in response.get_data(as_text=True)
+
+
 def test_the_phone_search_lists_masked_names_of_this_community_only(
     shop, clerk_client, make_household, tree
 ):
@@ -129,6 +141,12 @@ def test_the_phone_search_lists_masked_names_of_this_community_only(
     assert "DG-H012" not in html and "B-H013" not in html
     assert "13900001234" not in html
     assert "household_searched_by_phone" in _actions()
+    searched = db.session.execute(
+        select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+            AuditEntry.action == "household_searched_by_phone"
+        )
+    ).all()
+    assert [tuple(row) for row in searched] == [("area", shop.store.community_id, {"matches": 1})]
     picked = clerk_client.post(
         f"/store/{shop.store.id}/counter/check",
         data={"household_id": mine.id, "how": "phone", "last_four": "1234"},

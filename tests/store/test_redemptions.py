@@ -314,6 +314,7 @@ def test_a_product_taken_off_sale_is_refused_by_name(shop, make_household, redee
     household = make_household(points=100)
     error = _refused(lambda: redeem(household, {shop.soap: 1}), "product_unavailable")
     assert "肥皂" in str(error.message)
+    assert (error.status, error.details) == (409, {"product_id": shop.soap.id})
 
 
 def test_a_product_of_another_store_in_the_basket_is_refused_with_422(
@@ -335,6 +336,7 @@ def test_a_store_needs_a_name(shop):
     with pytest.raises(DomainError) as refused:
         services.update_store(shop.store, actor=shop.admin, name="  ")
     assert (refused.value.code, refused.value.status) == ("validation_error", 422)
+    assert str(refused.value.message) == "Give the store a name."
 
 
 # --- cards --------------------------------------------------------------------------
@@ -472,10 +474,11 @@ def test_a_void_on_a_later_day_is_refused_unless_the_store_allows_it(shop, make_
     day = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
     redemption = redeem(household, {shop.soap: 1}, now=day)
     next_day = day + dt.timedelta(days=1)
-    _refused(
+    late = _refused(
         lambda: services.void_redemption(redemption, actor=shop.clerk, reason="x", now=next_day),
         "void_window_passed",
     )
+    assert str(late.message).startswith("This redemption is from March 2, 2026, past the store")
     db.session.rollback()
     services.update_store(shop.store, actor=shop.admin, void_days=1)
     services.void_redemption(redemption, actor=shop.clerk, reason="x", now=next_day)
