@@ -588,3 +588,12 @@ def test_the_live_list_shows_who_is_still_in_the_latest_arrival_first(event, peo
     services.check_out(event, people["v2"], actor=None, now=now + dt.timedelta(minutes=30))
     db.session.commit()
     assert [row["name"] for row in services.present(event)] == ["张伟"]
+
+
+def test_check_in_is_open_up_to_the_last_moment_of_the_event(event, people, now):
+    at_the_end = services.check_in(event, people["v"], actor=None, now=event.ends_at)
+    assert at_the_end.checked_in_at == event.ends_at
+    _refused(
+        "event_ended", services.check_in, event, people["v2"], actor=None,
+        now=event.ends_at + dt.timedelta(seconds=1),
+    )  # fmt: skip
