@@ -89,6 +89,23 @@ def test_wrong_last_four_digits_are_refused_audited_and_stop_after_five_tries(
     assert _actions(household.id).count("household_check_failed") == lookup.MAX_FAILED_CHECKS
 
 
+def test_wrong_digits_for_one_household_do_not_count_against_another(
+    shop, clerk_client, make_household
+):
+    tried = make_household(points=100, public_no="DG-H015", phone="13812345678")
+    other = make_household(points=100, public_no="DG-H016", phone="13812340000")
+    for _ in range(lookup.MAX_FAILED_CHECKS):
+        clerk_client.post(
+            f"/store/{shop.store.id}/counter/check",
+            data={"household_id": tried.id, "how": "number", "last_four": "1111"},
+        )
+    right = clerk_client.post(
+        f"/store/{shop.store.id}/counter/check",
+        data={"household_id": other.id, "how": "number", "last_four": "0000"},
+    )
+    assert right.status_code == 200 and 'name="qty-' in right.get_data(as_text=True)
+
+
 def test_a_number_of_another_community_is_unknown_at_this_counter(
     shop, clerk_client, make_household, tree
 ):

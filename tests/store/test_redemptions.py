@@ -94,7 +94,7 @@ def test_not_enough_points_says_how_many_are_missing_and_records_nothing(
     household = make_household(points=100)
     error = _refused(lambda: redeem(household, {shop.rice: 2}), "insufficient_points")
 
-    assert error.details["missing"] == 20
+    assert error.details == {"missing": 20, "balance": 100, "total": 120}
     assert "20" in str(error.message)
     assert balance(household) == 100
     assert stock(shop.rice) == 10
@@ -175,7 +175,7 @@ def test_monthly_visit_limit_counts_redemptions(shop, make_household, redeem):
     redeem(household, {shop.soap: 1})
     redeem(household, {shop.soap: 1})
     error = _refused(lambda: redeem(household, {shop.soap: 1}), "limit_reached")
-    assert error.details["limit"] == "visits_per_month"
+    assert error.details == {"limit": "visits_per_month", "left": 0}
 
 
 def test_monthly_quantity_per_product_names_the_product(shop, make_household, redeem):
@@ -269,6 +269,10 @@ def test_the_day_summary_counts_the_local_days_redemptions_and_the_voided_apart(
         # Most taken first; a tie in the order of the names.
         by_product=[("肥皂", "袋", 3, 15), ("大米", "袋", 1, 60), ("食用油", "袋", 1, 50)],
     )  # fmt: skip
+    assert services.day_summary(shop.store, dt.date(2026, 3, 12)) == services.DaySummary(
+        day=dt.date(2026, 3, 12), redemptions=0, points=0, items=0, households=0, voided=0,
+        by_product=[],
+    )  # fmt: skip
 
 
 def test_a_voided_redemption_no_longer_counts_toward_the_limits(shop, make_household, redeem):
@@ -295,7 +299,7 @@ def test_basket_lines_add_up_repeats_and_drop_zeros():
 
 def test_an_empty_basket_is_refused(shop, make_household, redeem):
     household = make_household(points=100)
-    _refused(lambda: redeem(household, {}), "empty_basket")
+    assert _refused(lambda: redeem(household, {}), "empty_basket").status == 422
 
 
 def test_a_product_of_another_store_is_refused(shop, make_household, redeem, tree):
@@ -313,7 +317,7 @@ def test_a_product_taken_off_sale_is_refused_by_name(shop, make_household, redee
     db.session.commit()
     household = make_household(points=100)
     error = _refused(lambda: redeem(household, {shop.soap: 1}), "product_unavailable")
-    assert "肥皂" in str(error.message)
+    assert str(error.message) == "肥皂 is no longer on sale. Remove it from the basket."
     assert (error.status, error.details) == (409, {"product_id": shop.soap.id})
 
 
@@ -337,6 +341,22 @@ def test_a_store_needs_a_name(shop):
         services.update_store(shop.store, actor=shop.admin, name="  ")
     assert (refused.value.code, refused.value.status) == ("validation_error", 422)
     assert str(refused.value.message) == "Give the store a name."
+    db.session.rollback()
+    with pytest.raises(TypeError, match="^colour$"):
+        services.update_store(shop.store, actor=shop.admin, colour="red")
+
+
+def test_a_store_change_is_audited_on_the_store_with_the_fields_changed(shop):
+    from points_app.core.audit import AuditEntry
+
+    services.update_store(shop.store, actor=shop.admin, opening_hours="8:00-17:00", void_days=2)
+    db.session.commit()
+    entry = db.session.execute(
+        select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+            AuditEntry.action == "store_updated"
+        )
+    ).one()
+    assert tuple(entry) == ("store", shop.store.id, {"fields": ["opening_hours", "void_days"]})
 
 
 # --- cards --------------------------------------------------------------------------
