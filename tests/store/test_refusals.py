@@ -173,3 +173,77 @@ def test_each_refusal_at_the_counter_says_what_to_do(
             "This household cannot be served at this store: it belongs to another community "
             "or is no longer registered. Send the person to the community office."),
     }  # fmt: skip
+
+
+def test_the_same_key_again_gets_the_first_redemption_even_when_the_points_are_spent(
+    shop, make_household, redeem
+):
+    household = make_household(points=5)
+    first = redeem(household, {shop.soap: 1}, key="tap")
+    # The tap arrives twice: the second must be answered from the first, not refused
+    # for the points the first one spent.
+    assert redeem(household, {shop.soap: 1}, key="tap").id == first.id
+
+
+def test_points_still_on_notice_cannot_be_spent_at_the_counter(app, shop, make_household, redeem):
+    import datetime as dt
+
+    from points_app.core.db import utcnow
+    from points_app.ledger.models import Transfer
+    from points_app.ledger.pending import hold_credit
+
+    household = make_household(points=40)
+    award = db.session.scalars(select(Transfer).order_by(Transfer.id.desc())).first()
+    hold_credit(award, utcnow() + dt.timedelta(days=3))
+    db.session.commit()
+    refused = _said(app, lambda: redeem(household, {shop.soap: 1}))
+    assert refused[:2] == ("insufficient_points", 409)
+    assert refused[2].startswith("Not enough spendable points: 5 more needed. 40 points become")
+
+
+def test_a_product_keeps_its_own_barcode_when_other_fields_change(shop):
+    services.update_product(shop.rice, actor=shop.admin, barcode="6901234567890")
+    db.session.commit()
+    services.update_product(shop.rice, actor=shop.admin, barcode="6901234567890", points_price=55)
+    db.session.commit()
+    assert (shop.rice.barcode, shop.rice.points_price) == ("6901234567890", 55)
+
+
+def test_wrong_digits_are_answered_with_how_to_type_them(app, shop, make_household):
+    household = make_household(public_no="DG-H030", phone="13812345678")
+    said = _said(app, lambda: lookup.check_household_without_card(
+        household, last_four="12a4", community=shop.store.community, actor=shop.clerk,
+        how="number"))  # fmt: skip
+    assert said == (
+        "validation_error", 422,
+        "Type the last four digits of the household's phone, for example 1234.",
+    )  # fmt: skip
+
+
+def test_a_redemption_at_the_first_moment_of_the_local_month_counts_for_that_month(
+    shop, make_household, redeem
+):
+    import datetime as dt
+
+    services.update_store(shop.store, actor=shop.admin, monthly_visits_limit=1)
+    db.session.commit()
+    household = make_household(points=1000)
+    # 2026-02-28 16:00 UTC is midnight on 1 March in Shanghai.
+    redeem(household, {shop.soap: 1}, now=dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC))
+    later = dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
+    with pytest.raises(DomainError) as refused:
+        redeem(household, {shop.soap: 1}, now=later)
+    assert refused.value.code == "limit_reached"
+
+
+def test_the_day_summary_keeps_a_product_sold_by_two_units_apart(shop, make_household, redeem):
+    import datetime as dt
+
+    household = make_household(points=1000)
+    morning = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)
+    redeem(household, {shop.rice: 1}, now=morning)
+    services.update_product(shop.rice, actor=shop.admin, unit="斤")
+    db.session.commit()
+    redeem(household, {shop.rice: 2}, now=morning + dt.timedelta(hours=2))
+    summary = services.day_summary(shop.store, dt.date(2026, 3, 10))
+    assert sorted(summary.by_product) == [("大米", "斤", 2, 120), ("大米", "袋", 1, 60)]
