@@ -28,6 +28,7 @@ def _said(app: Any, fn: Any) -> tuple[str, int, str]:
 def test_each_refusal_of_the_catalogue_says_what_is_wrong(app, shop, tree):
     admin, store = shop.admin, shop.store
     other = services.create_store(community=tree["community_a"], name="二号超市", actor=admin)
+    services.update_product(shop.rice, actor=admin, barcode="6901234567892")
     db.session.commit()
 
     def product(**overrides: Any) -> Any:
@@ -54,6 +55,7 @@ def test_each_refusal_of_the_catalogue_says_what_is_wrong(app, shop, tree):
         "product for nothing": product(points_price=0),
         "product of a taken name": product(name="大米"),
         "barcode with a control character": product(barcode="69\x0012"),
+        "barcode already on another product": product(barcode="6901234567892"),
         "product renamed to a taken name": lambda: services.update_product(
             shop.oil, actor=admin, name="大米"),
         "product renamed to nothing": lambda: services.update_product(
@@ -76,6 +78,9 @@ def test_each_refusal_of_the_catalogue_says_what_is_wrong(app, shop, tree):
             "duplicate", 409, "This store already has a product called 大米."),
         "barcode with a control character": (
             "validation_error", 422, "A barcode is letters and digits only."),
+        "barcode already on another product": ("duplicate_barcode", 409,
+            "Barcode 6901234567892 is already on 大米 at this store. Check the packaging, "
+            "or remove the barcode from 大米 first."),
         "product renamed to a taken name": (
             "duplicate", 409, "This store already has a product called 大米."),
         "product renamed to nothing": (
