@@ -123,3 +123,38 @@ def test_the_redemption_in_hand_holds_its_lines_before_the_commit(shop, make_hou
         [(shop.rice.id, 1), (shop.soap.id, 2)]
     )
     db.session.commit()
+
+
+def _audited(action: str) -> list[tuple]:
+    rows = db.session.execute(
+        select(AuditEntry.actor_id, AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail)
+        .where(AuditEntry.action == action)
+        .order_by(AuditEntry.id)
+    )  # fmt: skip
+    return [tuple(row) for row in rows]
+
+
+def test_a_new_store_keeps_its_hours_and_address_trimmed_and_cut_and_is_audited(shop, tree):
+    store = services.create_store(
+        community=tree["community_a"], name="  二号超市 ", actor=shop.admin,
+        opening_hours=" " + "时" * 250, address="路" * 250, void_days=-3,
+    )  # fmt: skip
+    db.session.commit()
+    db.session.refresh(store)
+    assert (store.name, store.opening_hours, store.address, store.void_days) == (
+        "二号超市", "时" * 200, "路" * 200, 0,
+    )  # fmt: skip
+    assert _audited("store_created")[-1] == (shop.admin.id, "store", store.id, {})
+
+
+def test_a_new_product_is_trimmed_and_cut_to_its_columns_and_is_audited_on_its_store(shop):
+    product = services.create_product(
+        shop.store, name=" " + "面" * 120, category="grain_oil", unit=" " + "袋" * 30,
+        points_price=8, actor=shop.admin, low_stock_at=-1,
+    )  # fmt: skip
+    db.session.commit()
+    db.session.refresh(product)
+    assert (product.name, product.unit, product.low_stock_at) == ("面" * 100, "袋" * 20, 0)
+    assert _audited("product_created")[-1] == (
+        shop.admin.id, "product", product.id, {"store_id": shop.store.id},
+    )  # fmt: skip

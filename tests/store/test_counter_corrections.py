@@ -121,6 +121,7 @@ def test_after_the_window_a_clerk_is_sent_to_the_committee_who_can_still_void(
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "redemption_voided")
     ).one()
+    assert (entry.object_type, entry.object_id) == ("redemption", redemption.id)
     assert entry.detail == {"late": True} and entry.actor_id == committee.id
 
 

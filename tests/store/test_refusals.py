@@ -128,6 +128,7 @@ def test_each_refusal_at_the_counter_says_what_to_do(
     services.void_redemption(done, actor=shop.clerk, reason="扫错了")
     db.session.commit()
     organiser = make_user("organiser", tree["community_a"])
+    clerk_b = make_user("clerk", tree["community_b"])
     theirs = make_household(community=tree["community_b"], public_no="B-H021", phone="13700001234")
     community = shop.store.community
     said = {
@@ -138,12 +139,15 @@ def test_each_refusal_at_the_counter_says_what_to_do(
         "the key again, another basket": _said(
             app, lambda: redeem(household, {shop.soap: 2}, key="basket-1")),
         "a quantity too large": _said(app, lambda: services.parse_lines([(shop.soap.id, 1000)])),
+        "an empty basket": _said(app, lambda: redeem(household, {})),
         "a void without a reason": _said(
             app, lambda: services.void_redemption(done, actor=shop.clerk, reason=" ")),
         "a second void": _said(
             app, lambda: services.void_redemption(done, actor=shop.clerk, reason="again")),
         "not a clerk here: redeem": _said(
             app, lambda: redeem(household, {shop.soap: 1}, actor=organiser)),
+        "a clerk of another community: redeem": _said(
+            app, lambda: redeem(household, {shop.soap: 1}, actor=clerk_b)),
         "not a clerk here: look up": _said(app, lambda: lookup.find_household_by_number(
             "DG-H020", community=community, actor=organiser)),
         "not a clerk here: void": _said(
@@ -166,9 +170,12 @@ def test_each_refusal_at_the_counter_says_what_to_do(
             "This basket was already confirmed with different contents. Start a new basket."),
         "a quantity too large": (
             "validation_error", 422, "Each quantity must be a whole number from 0 to 999."),
+        "an empty basket": ("empty_basket", 422, "The basket is empty: add at least one product."),
         "a void without a reason": ("reason_required", 422, "Say why the redemption is voided."),
         "a second void": ("already_voided", 409, "This redemption was already voided."),
         "not a clerk here: redeem": ("forbidden", 403, "You may not redeem at this store."),
+        "a clerk of another community: redeem": (
+            "forbidden", 403, "You may not redeem at this store."),
         "not a clerk here: look up": (
             "forbidden", 403, "You may not serve households at this store."),
         "not a clerk here: void": (

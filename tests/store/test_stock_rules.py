@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from points_app.core.audit import AuditEntry
 from points_app.core.errors import DomainError
 from points_app.extensions import db
 from points_app.store.models import Product, StockMove, StockMoveKind
@@ -58,6 +59,14 @@ def test_a_transfer_takes_out_here_and_puts_in_there_with_running_levels(shop, t
         StockMoveKind.transfer_in, 4, 4, shop.store.id,
     )  # fmt: skip
     assert stock(shop.rice) == 6 and stock(target) == 4
+    assert (out.actor_id, into.actor_id) == (shop.admin.id, shop.admin.id)
+    # The product opened at the other store is audited as the sender's doing.
+    created = db.session.execute(
+        select(AuditEntry.actor_id, AuditEntry.object_id).where(
+            AuditEntry.action == "product_created", AuditEntry.object_id == target.id
+        )
+    ).one()
+    assert tuple(created) == (shop.admin.id, target.id)
     # A second transfer finds the product it made, rather than making another.
     _out, again = transfer_stock(shop.rice, to_store=other, quantity=1, actor=shop.admin)
     db.session.commit()
@@ -114,6 +123,7 @@ def test_an_adjustment_may_take_stock_down_to_exactly_zero_but_not_below(shop):
     move = adjust_stock(shop.oil, delta=-5, reason="stocktake", actor=shop.admin)
     db.session.commit()
     assert move.stock_after == 0 and stock(shop.oil) == 0
+    assert move.actor_id == shop.admin.id
 
 
 def test_an_adjustment_needs_a_reason(shop):
