@@ -158,3 +158,45 @@ def test_a_new_product_is_trimmed_and_cut_to_its_columns_and_is_audited_on_its_s
     assert _audited("product_created")[-1] == (
         shop.admin.id, "product", product.id, {"store_id": shop.store.id},
     )  # fmt: skip
+
+
+def test_a_note_on_stock_is_cut_at_200_characters(shop):
+    move = services.receive_stock(
+        shop.rice, quantity=1, kind=StockMoveKind.purchase, actor=shop.admin, reason="批" * 250
+    )
+    db.session.commit()
+    db.session.refresh(move)
+    assert move.reason == "批" * 200
+
+
+def test_the_month_bounds_are_in_utc_whatever_zone_the_server_runs_in(monkeypatch):
+    import time
+
+    # SQLite compares the stored UTC text: a bound written in the server's zone would
+    # move the month by eight hours on a server set to China's time.
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        bounds = month_bounds(dt.datetime(2026, 3, 15, tzinfo=dt.UTC))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [bound.tzinfo for bound in bounds] == [dt.UTC, dt.UTC]
+    assert bounds == (
+        dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 31, 16, 0, tzinfo=dt.UTC),
+    )
+
+
+def test_a_card_of_another_community_is_refused_even_before_its_household_held_points(
+    app, shop, tree, make_household
+):
+    theirs = make_household(community=tree["community_b"])  # no account yet
+    with pytest.raises(DomainError) as refused:
+        services.redeem_basket(
+            store=shop.store, card=services.household_card_token(theirs),
+            lines=[services.BasketLine(shop.soap.id, 1)], actor=shop.clerk,
+            idempotency_key="elsewhere",
+        )  # fmt: skip
+    db.session.rollback()
+    assert (refused.value.code, refused.value.status) == ("other_community", 403)

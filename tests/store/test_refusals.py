@@ -159,7 +159,12 @@ def test_each_refusal_at_the_counter_says_what_to_do(
     }  # fmt: skip
     unknown = said.pop("an unknown number")
     assert unknown[:2] == ("unknown_number", 404)
-    assert unknown[2].startswith("“" + "X" * 40 + "” is neither a household card of ours")
+    assert unknown[2] == (
+        "“" + "X" * 40 + "” is neither a household card of ours nor the number of a household "
+        "of this community. Scan the card again, or type the number printed under its QR code "
+        "(for example XS-DD-DG-H001); without a number, find the household by the last four "
+        "digits of its phone."
+    )
     assert said == {
         "no key": (
             "validation_error", 422, "The basket has no valid idempotency key. Reload the page."),
